@@ -1,0 +1,112 @@
+"""`stancebench`: utility commands (data checks, leaderboard, predictions).
+
+    stancebench data validate [PATH]
+    stancebench data stats [PATH]
+    stancebench report [--experiment leaders/stance_us]
+    stancebench predict runs:/<run_id>/model "We are ready for talks." --target negotiations
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from stancebench._paths import data_dir
+
+DEFAULT_CORPUS = data_dir() / "leaders" / "statements.jsonl"
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from stancebench.data.schema import validate_statements
+
+    records, problems = validate_statements(args.path)
+    if problems:
+        print(f"{args.path}: {len(problems)} problem(s) in {len(records)} parsed statement(s)", file=sys.stderr)
+        for problem in problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    print(f"{args.path}: {len(records)} statements, all valid")
+    return 0
+
+
+def _stats(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from stancebench.data.schema import DataError, SPLITS, TARGETS, load_statements, stance_column
+
+    try:
+        frame = pd.DataFrame(load_statements(args.path))
+    except DataError as err:
+        print(err, file=sys.stderr)
+        return 1
+    print(f"# {args.path}: {len(frame)} statements, {frame['speaker'].nunique()} speakers, "
+          f"{frame['lang'].nunique()} languages\n")
+    for column in [*(stance_column(t) for t in TARGETS), "sentiment"]:
+        table = pd.crosstab(frame[column], frame["split"], margins=True, margins_name="total")
+        table = table.reindex(columns=[*(s for s in SPLITS if s in table.columns), "total"])
+        print(f"## {column}\n\n{table.to_markdown()}\n")
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from stancebench.report import leaderboard
+
+    try:
+        table = leaderboard(args.experiment, args.tracking_uri)
+    except KeyError as err:
+        print(err.args[0], file=sys.stderr)
+        return 1
+    if table.empty:
+        print("no finished runs in the tracking store", file=sys.stderr)
+        return 1
+    print(table.to_markdown(index=False))
+    return 0
+
+
+def _predict(args: argparse.Namespace) -> int:
+    from stancebench import load_model
+    from stancebench.tracking import predictions_frame
+    from stancebench.models import as_frame
+
+    model = load_model(args.model, tracking_uri=args.tracking_uri)
+    frame = predictions_frame(model, as_frame(args.texts, args.target))
+    frame.insert(0, "text", args.texts)
+    print(frame.to_markdown(index=False, floatfmt=".3f"))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="stancebench", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    data = commands.add_parser("data", help="check and describe a statements file").add_subparsers(
+        dest="data_command", required=True)
+    for name, fn, text in [("validate", _validate, "report every problem of a statements file"),
+                           ("stats", _stats, "label distributions per split and target")]:
+        sub = data.add_parser(name, help=text)
+        sub.add_argument("path", nargs="?", type=Path, default=DEFAULT_CORPUS)
+        sub.set_defaults(fn=fn)
+
+    rep = commands.add_parser("report", help="leaderboard of the finished runs (markdown)")
+    rep.add_argument("--experiment", help="one experiment, e.g. leaders/stance_us (default: all)")
+    rep.add_argument("--tracking-uri", help="MLflow store (default: MLFLOW_TRACKING_URI or ./mlflow.db)")
+    rep.set_defaults(fn=_report)
+
+    pred = commands.add_parser("predict", help="classify texts with a trained model")
+    pred.add_argument("model", help="runs:/<run_id>/model, models:/<name>/<version> or a folder")
+    pred.add_argument("texts", nargs="+")
+    pred.add_argument("--target", help="stance target, for models trained on (target, text) pairs")
+    pred.add_argument("--tracking-uri")
+    pred.set_defaults(fn=_predict)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.fn(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,92 @@
+"""The leader-statement corpus: JSONL -> validated records -> `datasets.DatasetDict`."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import datasets
+
+from stancebench.data.schema import (
+    OPTIONAL,
+    REQUIRED,
+    SENTIMENT_LABELS,
+    SPLITS,
+    STANCE_LABELS,
+    TARGETS,
+    load_statements,
+    stance_column,
+)
+
+
+def file_sha256(path: str | Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def statement_features() -> datasets.Features:
+    """Label columns are `ClassLabel`s; everything else is a string."""
+    features = {field: datasets.Value("string") for field in REQUIRED}
+    for target in TARGETS:
+        features[stance_column(target)] = datasets.ClassLabel(names=list(STANCE_LABELS))
+    features["sentiment"] = datasets.ClassLabel(names=list(SENTIMENT_LABELS))
+    features["family"] = datasets.Value("string")
+    features["implicit_targets"] = datasets.List(datasets.Value("string"))
+    assert set(features) == set(REQUIRED) | set(OPTIONAL)
+    return datasets.Features(features)
+
+
+def records_to_dataset_dict(records: list[dict]) -> datasets.DatasetDict:
+    """Group validated records by their `split` field (every split present, maybe empty)."""
+    features = statement_features()
+    by_split: dict[str, list[dict]] = {split: [] for split in SPLITS}
+    for record in records:
+        row = {"family": record.get("id"), "implicit_targets": [], **record}
+        by_split[record["split"]].append(row)
+    return datasets.DatasetDict(
+        {
+            split: datasets.Dataset.from_list(rows, features=features) if rows
+            else features_empty(features)
+            for split, rows in by_split.items()
+        }
+    )
+
+
+def features_empty(features: datasets.Features) -> datasets.Dataset:
+    return datasets.Dataset.from_dict({name: [] for name in features}, features=features)
+
+
+class LeadersCorpus:
+    """The bundled corpus (or any file in its format), as a data source for `train`.
+
+    Args:
+        path: the statements JSONL file.
+        name: the name runs are tracked under (experiment `{name}/{task}`).
+        limit: keep only the first `limit` statements of each split (the `debug=smoke` overlay).
+
+    Examples:
+        >>> corpus = LeadersCorpus("data/leaders/statements.jsonl")
+        >>> corpus.load()["train"].features["stance_us"].names
+        ['favor', 'against', 'neutral', 'none']
+    """
+
+    def __init__(self, path: str | Path, name: str = "leaders", limit: int | None = None):
+        self.path = Path(path)
+        self.name = name
+        self.limit = limit
+
+    @property
+    def content_hash(self) -> str:
+        return file_sha256(self.path)
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        return TARGETS
+
+    def load(self) -> datasets.DatasetDict:
+        """Validate and load; raises `DataError` listing every problem of an invalid file."""
+        dataset = records_to_dataset_dict(load_statements(self.path))
+        if self.limit is not None:
+            dataset = datasets.DatasetDict(
+                {split: ds.select(range(min(self.limit, len(ds)))) for split, ds in dataset.items()}
+            )
+        return dataset

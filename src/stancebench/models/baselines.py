@@ -1,0 +1,142 @@
+"""scikit-learn baselines: a text vectorizer and an estimator, stored with skops (never pickle)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, TransformerMixin, clone
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.pipeline import Pipeline
+
+from stancebench.models.base import LabelsMixin, as_frame, read_config, write_config, write_model_card
+
+# The types a saved baseline may contain. skops refuses anything else on load; an allow-list read
+# from the file itself would be no safeguard (mlflow PR #25686).
+TRUSTED_TYPES = [
+    "stancebench.models.baselines.TargetAwareFeatures",
+    "sklearn.pipeline.Pipeline",
+    "sklearn.pipeline.FeatureUnion",
+    "sklearn.feature_extraction.text.TfidfVectorizer",
+    "sklearn.feature_extraction.text.TfidfTransformer",
+    "sklearn.svm._classes.LinearSVC",
+    "sklearn.linear_model._logistic.LogisticRegression",
+    "sklearn.dummy.DummyClassifier",
+    "numpy.float64",
+    "numpy.int64",
+    "numpy.dtype",
+    "builtins.slice",
+]
+
+
+def tfidf(ngram_range: Sequence[int] = (1, 1), **kwargs: Any) -> TfidfVectorizer:
+    """`TfidfVectorizer` taking `ngram_range` as a YAML list (sklearn insists on a tuple)."""
+    return TfidfVectorizer(ngram_range=tuple(ngram_range), **kwargs)
+
+
+class TargetAwareFeatures(TransformerMixin, BaseEstimator):
+    """Text features, plus a copy per stance target for (target, text) inputs.
+
+    Daumé's feature augmentation: the shared block learns what holds for every target, each
+    target's block what holds for it alone. A target unseen in training (`stance_cross`) gets only
+    the shared block.
+    """
+
+    def __init__(self, vectorizer: Any):
+        self.vectorizer = vectorizer
+
+    def fit(self, X: pd.DataFrame, y: Any = None) -> "TargetAwareFeatures":
+        self.vectorizer_ = clone(self.vectorizer).fit(X["text"])
+        self.targets_ = sorted(X["target"].unique()) if "target" in X else []
+        return self
+
+    def transform(self, X: pd.DataFrame) -> sp.csr_matrix:
+        shared = sp.csr_matrix(self.vectorizer_.transform(X["text"]))
+        if not self.targets_:
+            return shared
+        target = X["target"].to_numpy() if "target" in X else np.full(len(X), None)
+        blocks = [shared] + [sp.diags((target == t).astype(float)) @ shared for t in self.targets_]
+        return sp.hstack(blocks, format="csr")
+
+
+class SklearnClassifier(LabelsMixin):
+    """A vectorizer + estimator pipeline behind the stancebench `Classifier` interface.
+
+    Args:
+        vectorizer: a scikit-learn text vectorizer (or union of them).
+        estimator: a scikit-learn classifier; without `predict_proba`, scores are a softmax over
+            `decision_function` (not calibrated probabilities).
+        name: the config name (`model=tfidf_svm`), kept in the saved model.
+    """
+
+    format = "sklearn"
+
+    def __init__(self, vectorizer: Any, estimator: Any, name: str = "sklearn"):
+        self.name = name
+        self.pipeline = Pipeline([("features", TargetAwareFeatures(vectorizer)), ("classifier", estimator)])
+        self.labels: list[str] = []
+        self.pairs = False
+
+    def fit(self, X: pd.DataFrame, y: Sequence[str], labels: Sequence[str],
+            eval_set: Any = None) -> "SklearnClassifier":
+        unknown = sorted(set(y) - set(labels))
+        if unknown:
+            raise ValueError(f"training labels {unknown} are not in the task's label set {list(labels)}")
+        self.labels = list(labels)
+        self.pairs = "target" in X
+        self.pipeline.fit(X, list(y))
+        return self
+
+    def predict_proba(self, texts: Any, target: str | None = None) -> np.ndarray:
+        X = as_frame(texts, target)
+        if self.pairs and "target" not in X:
+            raise ValueError("this model reads (target, text) pairs: pass target='us' (or a 'target' column)")
+        classifier = self.pipeline[-1]
+        if hasattr(classifier, "predict_proba"):
+            scores = self.pipeline.predict_proba(X)
+        else:
+            decision = self.pipeline.decision_function(X)
+            if decision.ndim == 1:  # binary: sklearn returns the positive class's margin only
+                decision = np.stack([-decision, decision], axis=1)
+            scores = np.exp(decision - decision.max(axis=1, keepdims=True))
+            scores /= scores.sum(axis=1, keepdims=True)
+        # columns in task label order; a label never seen in training scores 0
+        proba = np.zeros((len(X), len(self.labels)))
+        for j, label in enumerate(classifier.classes_):
+            proba[:, self.labels.index(label)] = scores[:, j]
+        return proba
+
+    def save(self, path: str | Path, task: str | None = None) -> Path:
+        import skops.io as sio
+
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        sio.dump(self.pipeline, path / "model.skops")
+        config = {"format": self.format, "name": self.name, "labels": self.labels, "pairs": self.pairs, "task": task}
+        write_config(path, config)
+        write_model_card(path, config, "Weights: `model.skops` (skops, loaded with a fixed allow-list of types).\n")
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path, trusted: Sequence[str] = ()) -> "SklearnClassifier":
+        """Load a saved baseline; types outside `TRUSTED_TYPES` + `trusted` are refused."""
+        import skops.io as sio
+
+        path = Path(path)
+        config = read_config(path)
+        file = path / "model.skops"
+        allowed = [*TRUSTED_TYPES, *trusted]
+        untrusted = [t for t in sio.get_untrusted_types(file=file) if t not in allowed]
+        if untrusted:
+            raise ValueError(
+                f"{file} contains types outside stancebench's allow-list: {untrusted}. "
+                "If you trust this file, pass them as load(..., trusted=[...])."
+            )
+        model = cls.__new__(cls)
+        model.name, model.labels, model.pairs = config["name"], config["labels"], config["pairs"]
+        model.pipeline = sio.load(file, trusted=allowed)
+        return model
