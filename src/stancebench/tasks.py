@@ -119,8 +119,12 @@ TASKS = _build_registry(
 TASK_NAMES = (*TASKS, "stance_cross")
 
 
-def get_task(name: str, held_out: str | None = None, text_field: str = "text_en") -> Task:
+def get_task(name: str, held_out: str | None = None, target: str | None = None,
+             text_field: str = "text_en") -> Task:
     """A task by name; `stance_cross` trains on two targets and tests on the held-out third.
+
+    `stance` with `target=` is the single-target task for any target of the data (public sets:
+    `task=stance task.target=abortion`).
 
     Examples:
         >>> get_task("stance_us").labels
@@ -139,6 +143,10 @@ def get_task(name: str, held_out: str | None = None, text_field: str = "text_en"
         )
     if held_out is not None:
         raise ValueError(f"task.held_out is only for task stance_cross, not {name!r}")
+    if target is not None:
+        if name != "stance":
+            raise ValueError(f"task.target is only for task stance, not {name!r}")
+        return Task(f"stance_{target}", "stance", f"Stance toward {target}", targets=(target,), text_field=text_field)
     if name not in TASKS:
         close = difflib.get_close_matches(name, TASK_NAMES, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from stancebench.models.base import Classifier
 
 PYFUNC_MODEL_FILE = PACKAGE_DIR / "_mlflow_model.py"
+# a progress bar per artifact download is noise in a training log
+os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
 
 
 class TrackingUnavailable(RuntimeError):
@@ -121,19 +123,27 @@ def log_model(model_dir: Path, model: "Classifier", input_example: pd.DataFrame,
     Returns the model URI. The package code travels with the model (`code_paths`), so
     `mlflow.pyfunc.load_model` works where stancebench is not installed.
     """
+    import shutil
+    import warnings
+
     from mlflow.models import infer_signature
 
     signature = infer_signature(input_example, predictions_frame(model, input_example))
-    info = mlflow.pyfunc.log_model(
-        name="model",
-        python_model=str(PYFUNC_MODEL_FILE),
-        artifacts={"model": str(model_dir)},
-        code_paths=[str(PACKAGE_DIR)],
-        signature=signature,
-        input_example=input_example,
-        registered_model_name=register_as,
-        pip_requirements=_requirements(model),
-    )
+    with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
+        # MLflow asks for type hints on predict(); the explicit signature does that job
+        warnings.filterwarnings("ignore", message=".*type hints.*")
+        code = shutil.copytree(PACKAGE_DIR, Path(tmp) / "stancebench",
+                               ignore=shutil.ignore_patterns("__pycache__", "conf", "_bundled"))
+        info = mlflow.pyfunc.log_model(
+            name="model",
+            python_model=str(PYFUNC_MODEL_FILE),
+            artifacts={"model": str(model_dir)},
+            code_paths=[str(code)],
+            signature=signature,
+            input_example=input_example,
+            registered_model_name=register_as,
+            pip_requirements=_requirements(model),
+        )
     return info.model_uri
 
 

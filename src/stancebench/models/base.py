@@ -11,7 +11,6 @@ import numpy as np
 import pandas as pd
 
 CONFIG_NAME = "stancebench.json"
-Texts = "str | Sequence[str] | pd.DataFrame"
 
 
 def as_frame(texts: Any, target: str | Sequence[str] | None = None) -> pd.DataFrame:
