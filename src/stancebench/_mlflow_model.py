@@ -5,6 +5,7 @@ MLflow stores this file instead of a pickled Python object; on load, the saved m
 """
 
 import mlflow
+import pandas as pd
 from mlflow.pyfunc import PythonModel
 
 
@@ -14,7 +15,7 @@ class StancebenchModel(PythonModel):
 
         self.model = load_saved(context.artifacts["model"])
 
-    def predict(self, context, model_input, params=None):
+    def predict(self, context, model_input: pd.DataFrame, params=None) -> pd.DataFrame:
         from stancebench.tracking import predictions_frame
 
         return predictions_frame(self.model, model_input)

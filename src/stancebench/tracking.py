@@ -124,14 +124,11 @@ def log_model(model_dir: Path, model: "Classifier", input_example: pd.DataFrame,
     `mlflow.pyfunc.load_model` works where stancebench is not installed.
     """
     import shutil
-    import warnings
 
     from mlflow.models import infer_signature
 
     signature = infer_signature(input_example, predictions_frame(model, input_example))
-    with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
-        # MLflow asks for type hints on predict(); the explicit signature does that job
-        warnings.filterwarnings("ignore", message=".*type hints.*")
+    with tempfile.TemporaryDirectory() as tmp:
         code = shutil.copytree(PACKAGE_DIR, Path(tmp) / "stancebench",
                                ignore=shutil.ignore_patterns("__pycache__", "conf", "_bundled"))
         info = mlflow.pyfunc.log_model(

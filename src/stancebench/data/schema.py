@@ -42,7 +42,7 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}"
-        field = f" field '{self.field}'" if self.field else ""
+        field = f" field '{self.field}':" if self.field else ""
         value = "" if self.value is None else f" (got {_short(self.value)})"
         return f"{where}:{field} {self.message}{value}"
 
@@ -179,7 +179,8 @@ def check_record(path: str, line: int, record: dict) -> list[Problem]:
             problems.append(Problem(path, line, field, value, f"unknown field; allowed: {', '.join(FIELDS)}"))
         elif (message := check(value)) is not None:
             problems.append(Problem(path, line, field, value, message))
-    if record.get("lang") == "en" and "text_en" in record and record.get("text_en") != record.get("text"):
+    english = record.get("lang") == "en" and _string(record.get("text")) is None
+    if english and "text_en" in record and record["text_en"] != record["text"]:
         problems.append(Problem(path, line, "text_en", record["text_en"], "must equal 'text' when lang is 'en'"))
     return problems
 

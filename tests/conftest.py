@@ -1,0 +1,87 @@
+"""Shared fixtures: the real config composed once, pointed at temporary folders per test."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from hydra import compose, initialize_config_dir
+from hydra.core.global_hydra import GlobalHydra
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig, open_dict
+
+from stancebench._paths import conf_dir, register_resolvers
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+register_resolvers()
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO / "data" / "leaders" / "statements.jsonl"
+
+LABELS = ("favor", "against", "neutral", "none")
+SENTIMENTS = ("positive", "negative", "neutral")
+
+
+def statement(i: int, **fields) -> dict:
+    """A valid statement whose labels cycle, so every class shows up in a few dozen rows."""
+    words = ["talks", "ceasefire", "aid", "sanctions", "peace", "war", "deal", "pressure"]
+    record = {
+        "id": f"t-{i:04d}",
+        "text": f"Statement {i} about {words[i % len(words)]} and {words[(i * 3) % len(words)]}.",
+        "lang": "en",
+        "speaker": ["A", "B", "C"][i % 3],
+        "speaker_role": "Leader",
+        "country": "XX",
+        "date": "2025-03",
+        "source": "test",
+        "origin": "constructed",
+        "stance_us": LABELS[i % 4],
+        "stance_ukraine": LABELS[(i // 2) % 4],
+        "stance_negotiations": LABELS[(i // 3) % 4],
+        "sentiment": SENTIMENTS[i % 3],
+        "split": ["train"] * 6 + ["dev"] * 2 + ["test"] * 2,
+    }
+    record["split"] = record["split"][i % 10]
+    record["text_en"] = record["text"]
+    record.update(fields)
+    return record
+
+
+def write_jsonl(path: Path, records: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def small_corpus(tmp_path: Path) -> Path:
+    """80 valid synthetic statements."""
+    return write_jsonl(tmp_path / "statements.jsonl", [statement(i) for i in range(80)])
+
+
+def compose_train(overrides: list[str], tmp_path: Path) -> DictConfig:
+    """The real train config, every output under tmp_path, and HydraConfig set as the app would."""
+    GlobalHydra.instance().clear()
+    with initialize_config_dir(config_dir=str(conf_dir()), version_base="1.3"):
+        cfg = compose(
+            config_name="train",
+            return_hydra_config=True,
+            overrides=[f"paths.log_dir={tmp_path}", f"tracking.uri=sqlite:///{tmp_path}/mlflow.db", *overrides],
+        )
+    with open_dict(cfg):
+        cfg.hydra.runtime.output_dir = str(tmp_path / "run")
+        cfg.hydra.job.num = 0
+    HydraConfig.instance().set_config(cfg)
+    with open_dict(cfg):
+        del cfg["hydra"]
+    return cfg
+
+
+@pytest.fixture
+def cfg_factory(tmp_path: Path):
+    def make(*overrides: str) -> DictConfig:
+        return compose_train(list(overrides), tmp_path)
+
+    yield make
+    GlobalHydra.instance().clear()

@@ -1,0 +1,139 @@
+"""The real pipeline end to end: Hydra config -> train -> temporary MLflow store -> reload."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import mlflow
+import numpy as np
+import pandas as pd
+import pytest
+from mlflow.tracking import MlflowClient
+
+import stancebench
+from conftest import CORPUS, REPO, statement, write_jsonl
+from stancebench.data import DataError, file_sha256
+from stancebench.tracking import TrackingUnavailable
+from stancebench.train import get_metric_value, train
+
+
+def runs_of(tmp_path: Path) -> pd.DataFrame:
+    mlflow.set_tracking_uri(f"sqlite:///{tmp_path}/mlflow.db")
+    return mlflow.search_runs(search_all_experiments=True)
+
+
+def test_train_logs_everything_and_reloads_identically(cfg_factory, small_corpus, tmp_path):
+    cfg = cfg_factory(f"data.path={small_corpus}", "task=stance", "model=tfidf_logreg", "bootstrap.n_resamples=200")
+    metrics, objects = train(cfg)
+
+    for name in ["test_f_avg", "test_f_avg_ci_low", "test_f_avg_ci_high", "test_macro_f1", "test_accuracy",
+                 "dev_f_avg", "dev_macro_f1", "test_us_f_avg", "test_favor_f1"]:
+        assert 0.0 <= metrics[name] <= 1.0, name
+    assert metrics["test_f_avg_ci_low"] <= metrics["test_f_avg"] <= metrics["test_f_avg_ci_high"]
+
+    client = MlflowClient(f"sqlite:///{tmp_path}/mlflow.db")
+    run = client.get_run(objects["run_id"])
+    assert run.info.status == "FINISHED"
+    assert client.get_experiment(run.info.experiment_id).name == "leaders/stance"
+    assert run.data.tags["corpus_sha256"] == file_sha256(small_corpus)
+    assert run.data.tags["git_commit"] != "" and run.data.tags["task"] == "stance"
+    assert run.data.params["model.estimator.C"] == str(cfg.model.estimator.C)
+    assert run.data.params["seed"] == "42"
+    assert run.data.metrics["test_f_avg"] == pytest.approx(metrics["test_f_avg"])
+    artifacts = {a.path for a in client.list_artifacts(run.info.run_id)}
+    assert {"config.yaml", "predictions.jsonl", "confusion_test.png", "results.json"} <= artifacts
+
+    logged = pd.read_json(objects["output_dir"] / "predictions.jsonl", lines=True)
+    test = logged[logged["split"] == "test"].reset_index(drop=True)
+    assert len(test) == 3 * 16  # 16 test statements x 3 targets
+    # a wrong prediction file would not reproduce the logged metric
+    from stancebench.metrics import scores
+
+    assert scores(test["label"], test["predicted"], cfg_labels := ["favor", "against", "neutral", "none"])[
+        "f_avg"] == pytest.approx(metrics["test_f_avg"])
+
+    inputs = test[["target", "text"]]
+    model = stancebench.load_model(f"runs:/{objects['run_id']}/model", tracking_uri=f"sqlite:///{tmp_path}/mlflow.db")
+    assert model.labels == cfg_labels
+    assert model.predict(inputs) == test["predicted"].tolist()
+    proba_columns = [f"proba_{label}" for label in cfg_labels]
+    np.testing.assert_allclose(model.predict_proba(inputs), test[proba_columns].to_numpy(), rtol=1e-6)
+
+    pyfunc = mlflow.pyfunc.load_model(f"runs:/{objects['run_id']}/model")
+    out = pyfunc.predict(inputs)
+    assert out["label"].tolist() == test["predicted"].tolist()
+    np.testing.assert_allclose(out[proba_columns].to_numpy(), test[proba_columns].to_numpy(), rtol=1e-6)
+
+    local = stancebench.load_model(objects["output_dir"] / "model")
+    assert local.predict(inputs) == test["predicted"].tolist()
+    with pytest.raises(ValueError, match="pass target="):
+        local.predict(["no target given"])
+
+
+def test_invalid_corpus_is_refused_before_any_run(cfg_factory, tmp_path):
+    bad = write_jsonl(tmp_path / "bad.jsonl", [statement(i) for i in range(20)] + [statement(20, stance_us="pro")])
+    with pytest.raises(DataError, match=r"bad.jsonl:21: field 'stance_us'"):
+        train(cfg_factory(f"data.path={bad}"))
+    assert runs_of(tmp_path).empty
+
+
+def test_crash_marks_run_failed(cfg_factory, small_corpus, tmp_path):
+    cfg = cfg_factory(f"data.path={small_corpus}", "model=tfidf_logreg", "model.estimator.C=-1")
+    with pytest.raises(ValueError, match="C"):
+        train(cfg)
+    runs = runs_of(tmp_path)
+    assert runs["status"].tolist() == ["FAILED"]
+
+
+def test_unreachable_server_fails_before_training(cfg_factory, small_corpus):
+    cfg = cfg_factory(f"data.path={small_corpus}", "tracking=server", "tracking.uri=http://127.0.0.1:9")
+    with pytest.raises(TrackingUnavailable, match="127.0.0.1:9 is unreachable"):
+        train(cfg)
+
+
+def test_register_as_and_models_uri(cfg_factory, small_corpus, tmp_path):
+    cfg = cfg_factory(f"data.path={small_corpus}", "task=sentiment", "model=tfidf_svm",
+                      "tracking.register_as=sentiment-svm", "bootstrap.n_resamples=50")
+    metrics, objects = train(cfg)
+    model = stancebench.load_model("models:/sentiment-svm/1", tracking_uri=f"sqlite:///{tmp_path}/mlflow.db")
+    frame = pd.read_json(objects["output_dir"] / "predictions.jsonl", lines=True)
+    test = frame[frame["split"] == "test"]
+    assert model.labels == ["positive", "negative", "neutral"]
+    assert model.predict(test[["text"]]) == test["predicted"].tolist()
+    assert "test_macro_recall_ci_high" in metrics
+
+
+def test_optimized_metric_error_names_the_key():
+    with pytest.raises(KeyError, match="set `optimized_metric` to one of: dev_f_avg"):
+        get_metric_value({"dev_f_avg": 0.5, "dev_f_avg_ci_low": 0.1}, "dev_f1")
+
+
+def test_hydra_app_from_another_directory(tmp_path):
+    """The console entry point finds conf/ from any working directory and logs .hydra/."""
+    result = subprocess.run(
+        [sys.executable, "-m", "stancebench.train", "debug=smoke", "task=stance_us", "model=char_svm",
+         f"paths.log_dir={tmp_path}", f"tracking.uri=sqlite:///{tmp_path}/mlflow.db"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "f_avg" in result.stdout and "test 95% CI" in result.stdout
+    runs = runs_of(tmp_path)
+    assert runs["status"].tolist() == ["FINISHED"] and runs["tags.model"].tolist() == ["char_svm"]
+    client = MlflowClient(f"sqlite:///{tmp_path}/mlflow.db")
+    hydra_files = {a.path for a in client.list_artifacts(runs["run_id"][0], "hydra")}
+    assert {"hydra/config.yaml", "hydra/overrides.yaml"} <= hydra_files
+    assert runs["tags.corpus_sha256"][0] == file_sha256(CORPUS)
+    assert not (REPO / "mlflow.db").samefile(tmp_path / "mlflow.db")
+
+
+def test_baseline_run_never_imports_torch(tmp_path):
+    code = (
+        "import sys; from stancebench.train import train; from stancebench.cli import main; "
+        "import stancebench.models.baselines, stancebench.tracking, stancebench.loading; "
+        "bad = [m for m in ('torch', 'transformers') if m in sys.modules]; print(bad); sys.exit(bool(bad))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr[-2000:]
