@@ -12,6 +12,8 @@ import json
 import logging
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +57,14 @@ def evaluate(task: Task, frame: pd.DataFrame, predicted: list[str], split: str,
     return result
 
 
+@contextmanager
+def timed(timings: dict[str, float], phase: str) -> Iterator[None]:
+    """Add the wall time of a phase to `timings[f"time_{phase}_s"]` (logged with the metrics)."""
+    started = time.perf_counter()
+    yield
+    timings[f"time_{phase}_s"] = timings.get(f"time_{phase}_s", 0.0) + time.perf_counter() - started
+
+
 def get_metric_value(metrics: dict[str, float], name: str) -> float:
     if name not in metrics:
         raise KeyError(
@@ -81,9 +91,11 @@ def train(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
     Returns:
         The metrics and the objects made: `model`, `task`, `run_id`, `model_uri`, `output_dir`.
     """
+    timings: dict[str, float] = {}
     uri = tracking.connect(cfg.tracking.uri)  # an unreachable server fails before any work
     source = instantiate(cfg.data)
-    dataset = source.load()  # raises DataError with every problem of an invalid corpus
+    with timed(timings, "load_data"):
+        dataset = source.load()  # raises DataError with every problem of an invalid corpus
     task: Task = instantiate(cfg.task)
     frames = {split: task.frame(dataset[split], split, source.targets) for split in ("train", *EVAL_SPLITS)}
     for split, frame in frames.items():
@@ -102,47 +114,53 @@ def train(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
     log.info(f"Instantiating model <{cfg.model._target_}> (model={tags['model']})")
     model = instantiate(cfg.model)
 
-    with mlflow.start_run(experiment_id=tracking.experiment_id(experiment, uri),
-                          run_name=f"{tags['model']}-{task.name}", tags=tags) as run:
+    with timed(timings, "tracking_setup"):
+        experiment_id = tracking.experiment_id(experiment, uri)
+    with mlflow.start_run(experiment_id=experiment_id, run_name=f"{tags['model']}-{task.name}", tags=tags) as run:
         resolved = OmegaConf.to_container(cfg, resolve=True)
         mlflow.log_params({k: str(v)[:6000] for k, v in tracking.flatten(resolved).items()})
         mlflow.log_text(OmegaConf.to_yaml(resolved), "config.yaml")
         if (output_dir / ".hydra").is_dir():
             mlflow.log_artifacts(str(output_dir / ".hydra"), "hydra")
 
-        started = time.perf_counter()
-        model.fit(task.inputs(frames["train"]), frames["train"]["label"].tolist(), labels=task.labels,
-                  eval_set=(task.inputs(frames["dev"]), frames["dev"]["label"].tolist()))
-        metrics = {"train_seconds": time.perf_counter() - started}
-
+        with timed(timings, "fit"):
+            model.fit(task.inputs(frames["train"]), frames["train"]["label"].tolist(), labels=task.labels,
+                      eval_set=(task.inputs(frames["dev"]), frames["dev"]["label"].tolist()))
+        metrics: dict[str, float] = {}
         predictions = []
         for split in EVAL_SPLITS:
             frame = frames[split]
-            scored = tracking.predictions_frame(model, task.inputs(frame))
-            metrics.update(evaluate(task, frame, scored["label"].tolist(), split,
-                                    bootstrap=OmegaConf.to_container(cfg.bootstrap), seed=cfg.seed))
+            with timed(timings, "predict"):
+                scored = tracking.predictions_frame(model, task.inputs(frame))
+            with timed(timings, "score"):
+                metrics.update(evaluate(task, frame, scored["label"].tolist(), split,
+                                        bootstrap=OmegaConf.to_container(cfg.bootstrap), seed=cfg.seed))
             predictions.append(pd.concat([frame.assign(split=split), scored.rename(columns={"label": "predicted"})], axis=1))
-        mlflow.log_metrics(metrics)
 
         predictions = pd.concat(predictions, ignore_index=True)
         output_dir.mkdir(parents=True, exist_ok=True)
         predictions.to_json(output_dir / "predictions.jsonl", orient="records", lines=True, force_ascii=False)
         mlflow.log_artifact(str(output_dir / "predictions.jsonl"))
-        figure = report.confusion_figure(predictions[predictions["split"] == "test"], task.labels,
-                                         title=f"{tags['model']} on {task.name} (test)")
-        mlflow.log_figure(figure, "confusion_test.png")
+        with timed(timings, "plot"):
+            figure = report.confusion_figure(predictions[predictions["split"] == "test"], task.labels,
+                                             title=f"{tags['model']} on {task.name} (test)")
+            mlflow.log_figure(figure, "confusion_test.png")
+
+        model_uri = None
+        if cfg.get("save_model", True):
+            with timed(timings, "save_model"):
+                model_dir = model.save(output_dir / "model", task=task.name)
+            with timed(timings, "log_model"):
+                example = task.inputs(frames["test"]).head(3).reset_index(drop=True)
+                model_uri = tracking.log_model(model_dir, model, example, register_as=cfg.tracking.register_as)
+        metrics.update(timings)
+        mlflow.log_metrics(metrics)
         result = {
             "task": task.name, "data": source.name, "model": tags["model"], "corpus_sha256": source.content_hash,
             "stancebench_version": stancebench.__version__, "main_score": task.main_score, "metrics": metrics,
         }
         (output_dir / "results.json").write_text(json.dumps(result, indent=2) + "\n")
         mlflow.log_artifact(str(output_dir / "results.json"))
-
-        model_uri = None
-        if cfg.get("save_model", True):
-            model_dir = model.save(output_dir / "model", task=task.name)
-            example = task.inputs(frames["test"]).head(3).reset_index(drop=True)
-            model_uri = tracking.log_model(model_dir, model, example, register_as=cfg.tracking.register_as)
         report.print_results(metrics, task, title=f"{tags['model']} on {source.name}/{task.name}")
         log.info(f"MLflow run {run.info.run_id} in experiment {experiment!r} ({uri}); outputs in {output_dir}")
 
