@@ -2,6 +2,8 @@
 
     stancebench data validate [PATH]
     stancebench data stats [PATH]
+    stancebench data leakage [PATH] [--threshold 0.6]
+    stancebench data agreement A.jsonl B.jsonl
     stancebench report [--experiment leaders/stance_us]
     stancebench predict runs:/<run_id>/model "We are ready for talks." --target negotiations
 """
@@ -49,6 +51,45 @@ def _stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def _leakage(args: argparse.Namespace) -> int:
+    from stancebench.data.quality import find_leakage
+    from stancebench.data.schema import DataError, load_statements
+
+    try:
+        records = load_statements(args.path)
+    except DataError as err:
+        print(err, file=sys.stderr)
+        return 1
+    pairs = find_leakage(records, threshold=args.threshold)
+    if not pairs:
+        print(f"{args.path}: no exact or near duplicates across splits (TF-IDF cosine < {args.threshold}), "
+              "no family straddles splits")
+        return 0
+    print(f"{args.path}: {len(pairs)} leaking pair(s) across splits", file=sys.stderr)
+    for p in pairs:
+        print(f"  {p.similarity:.3f}  {p.id_a} ({p.split_a}) ~ {p.id_b} ({p.split_b})\n"
+              f"         {p.text_a[:90]!r}\n         {p.text_b[:90]!r}", file=sys.stderr)
+    return 1
+
+
+def _agreement(args: argparse.Namespace) -> int:
+    from stancebench.data.quality import agreement, load_annotations
+    from stancebench.data.schema import DataError
+
+    try:
+        first = load_annotations(args.a)
+        second = load_annotations(args.b, ids=set(first.index))
+    except DataError as err:
+        print(err, file=sys.stderr)
+        return 1
+    table, confusions = agreement(first, second)
+    print(f"# Agreement: A = {args.a}, B = {args.b} ({table['n'].iloc[0]} statements in both)\n")
+    print(table.to_markdown(floatfmt=".3f"))
+    for column, matrix in confusions.items():
+        print(f"\n## {column}: rows A, columns B\n\n{matrix.to_markdown()}")
+    return 0
+
+
 def _report(args: argparse.Namespace) -> int:
     from stancebench.report import leaderboard
 
@@ -84,10 +125,17 @@ def build_parser() -> argparse.ArgumentParser:
     data = commands.add_parser("data", help="check and describe a statements file").add_subparsers(
         dest="data_command", required=True)
     for name, fn, text in [("validate", _validate, "report every problem of a statements file"),
-                           ("stats", _stats, "label distributions per split and target")]:
+                           ("stats", _stats, "label distributions per split and target"),
+                           ("leakage", _leakage, "exact and near duplicates across splits (exit 1 if any)")]:
         sub = data.add_parser(name, help=text)
         sub.add_argument("path", nargs="?", type=Path, default=DEFAULT_CORPUS)
         sub.set_defaults(fn=fn)
+        if name == "leakage":
+            sub.add_argument("--threshold", type=float, default=0.6, help="TF-IDF cosine similarity (default 0.6)")
+    agree = data.add_parser("agreement", help="Cohen's kappa and Krippendorff's alpha between two annotations")
+    agree.add_argument("a", type=Path, help="first annotation (or the corpus): id + label fields per line")
+    agree.add_argument("b", type=Path, help="second annotation; its ids must be in A")
+    agree.set_defaults(fn=_agreement)
 
     rep = commands.add_parser("report", help="leaderboard of the finished runs (markdown)")
     rep.add_argument("--experiment", help="one experiment, e.g. leaders/stance_us (default: all)")

@@ -1,0 +1,129 @@
+"""Corpus quality checks: leakage across splits, and agreement between two annotations."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from stancebench.data.schema import (
+    FIELDS,
+    SENTIMENT_LABELS,
+    STANCE_LABELS,
+    TARGETS,
+    DataError,
+    Problem,
+    read_jsonl,
+    stance_column,
+)
+
+LABEL_COLUMNS = {**{stance_column(t): STANCE_LABELS for t in TARGETS}, "sentiment": SENTIMENT_LABELS}
+
+
+# --- leakage ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LeakPair:
+    id_a: str
+    split_a: str
+    id_b: str
+    split_b: str
+    similarity: float
+    text_a: str
+    text_b: str
+
+
+def _normalized(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).casefold()
+    return re.sub(r"[\W_]+", " ", text).strip()
+
+
+def find_leakage(records: list[dict], threshold: float = 0.6, field: str = "text_en") -> list[LeakPair]:
+    """Pairs of statements in different splits that are exact (after normalisation) or near
+    duplicates: cosine similarity of word 1-2-gram TF-IDF vectors at or above `threshold`.
+    Statements of one `family` must share a split, so a family straddling splits is reported too."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    texts = [_normalized(r[field]) for r in records]
+    splits = np.array([r["split"] for r in records])
+    vectors = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True).fit_transform(texts)
+    similarity = (vectors @ vectors.T).toarray()
+    pairs = []
+    rows, cols = np.nonzero(np.triu(similarity >= threshold - 1e-9, k=1) & (splits[:, None] != splits[None, :]))
+    for i, j in zip(rows, cols):
+        pairs.append(LeakPair(records[i]["id"], splits[i], records[j]["id"], splits[j],
+                              float(similarity[i, j]), records[i][field], records[j][field]))
+    families: dict[str, list[int]] = {}
+    for i, record in enumerate(records):
+        families.setdefault(record.get("family") or record["id"], []).append(i)
+    for members in families.values():
+        for i in members[1:]:
+            first = members[0]
+            if splits[i] != splits[first] and not any({p.id_a, p.id_b} == {records[first]["id"], records[i]["id"]} for p in pairs):
+                pairs.append(LeakPair(records[first]["id"], splits[first], records[i]["id"], splits[i],
+                                      float(similarity[first, i]), "(same family)", records[i].get("family", "")))
+    return sorted(pairs, key=lambda p: -p.similarity)
+
+
+# --- agreement -------------------------------------------------------------------------------
+
+
+def load_annotations(path: str | Path, ids: set[str] | None = None) -> pd.DataFrame:
+    """An annotation file: one JSON object per line with `id` and the four label fields (a full
+    statements file works too). Every problem is reported at once, as `data validate` does;
+    with `ids`, an id outside that set is a problem."""
+    rows, problems = read_jsonl(path)
+    allowed = set(FIELDS)
+    seen: dict[str, int] = {}
+    records = []
+    for line, record in rows:
+        where = (str(path), line)
+        for field in ("id", *LABEL_COLUMNS):
+            if field not in record:
+                problems.append(Problem(*where, field, None, "missing required field"))
+        for field, value in record.items():
+            if field in LABEL_COLUMNS and value not in LABEL_COLUMNS[field]:
+                problems.append(Problem(*where, field, value, f"must be one of {', '.join(LABEL_COLUMNS[field])}"))
+            elif field not in allowed:
+                problems.append(Problem(*where, field, value, f"unknown field; allowed: id, {', '.join(LABEL_COLUMNS)}"))
+        rid = record.get("id")
+        if rid in seen:
+            problems.append(Problem(*where, "id", rid, f"duplicate id (first on line {seen[rid]})"))
+        elif ids is not None and rid not in ids:
+            problems.append(Problem(*where, "id", rid, "unknown id: not in the other annotation file"))
+        if isinstance(rid, str):
+            seen.setdefault(rid, line)
+        records.append(record)
+    if problems:
+        raise DataError(sorted(problems, key=lambda p: p.line), what="annotation file")
+    return pd.DataFrame(records).set_index("id")[list(LABEL_COLUMNS)]
+
+
+def agreement(a: pd.DataFrame, b: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+    """Cohen's kappa, Krippendorff's alpha (nominal) and raw agreement per label column on the
+    statements both annotated, plus the label confusion between annotators (rows A, columns B)."""
+    import krippendorff
+    from sklearn.metrics import cohen_kappa_score
+
+    common = a.index.intersection(b.index)
+    if common.empty:
+        raise ValueError("the two annotation files share no statement id")
+    rows, confusions = [], {}
+    for column, labels in LABEL_COLUMNS.items():
+        x, y = a.loc[common, column], b.loc[common, column]
+        codes = {label: i for i, label in enumerate(labels)}
+        data = np.array([x.map(codes), y.map(codes)], dtype=float)
+        # alpha is undefined (0/0) when both annotators used one single label throughout
+        alpha = (krippendorff.alpha(reliability_data=data, value_domain=list(codes.values()),
+                                    level_of_measurement="nominal")
+                 if len(np.unique(data)) > 1 else float("nan"))
+        rows.append({"labels": column, "n": len(common), "agreement": float((x == y).mean()),
+                     "cohen_kappa": cohen_kappa_score(x, y, labels=list(labels)), "krippendorff_alpha": alpha})
+        confusions[column] = pd.crosstab(pd.Categorical(x, labels), pd.Categorical(y, labels),
+                                         rownames=["A"], colnames=["B"], dropna=False)
+    return pd.DataFrame(rows).set_index("labels"), confusions
