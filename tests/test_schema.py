@@ -136,3 +136,11 @@ def test_cli_stats(small_corpus, capsys):
     out = capsys.readouterr().out
     assert "## stance_us" in out and "## sentiment" in out
     assert "| favor " in out and "train" in out and "| total" in out
+
+
+def test_cli_stats_full_and_plot(small_corpus, tmp_path, capsys):
+    plot = tmp_path / "dist.png"
+    assert cli(["data", "stats", str(small_corpus), "--full", "--plot", str(plot)]) == 0
+    out = capsys.readouterr().out
+    assert "## hard cases" in out and "## speakers" in out and "## languages" in out
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

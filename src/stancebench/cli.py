@@ -42,12 +42,29 @@ def _stats(args: argparse.Namespace) -> int:
     except DataError as err:
         print(err, file=sys.stderr)
         return 1
+    from stancebench.data.quality import hard_case_shares
+
+    columns = [*(stance_column(t) for t in TARGETS), "sentiment"]
     print(f"# {args.path}: {len(frame)} statements, {frame['speaker'].nunique()} speakers, "
-          f"{frame['lang'].nunique()} languages\n")
-    for column in [*(stance_column(t) for t in TARGETS), "sentiment"]:
+          f"{frame['lang'].nunique()} languages, {frame['date'].min()} to {frame['date'].max()}\n")
+    for column in columns:
         table = pd.crosstab(frame[column], frame["split"], margins=True, margins_name="total")
         table = table.reindex(columns=[*(s for s in SPLITS if s in table.columns), "total"])
         print(f"## {column}\n\n{table.to_markdown()}\n")
+    if args.full:
+        shares = pd.Series(hard_case_shares(frame.to_dict("records")), name="share")
+        print(f"## hard cases\n\n{shares.to_markdown(floatfmt='.1%')}\n")
+        print(f"## origin\n\n{frame['origin'].value_counts().to_markdown()}\n")
+        print(f"## languages\n\n{frame['lang'].value_counts().to_markdown()}\n")
+        year = frame["date"].str[:4].rename("year")
+        print(f"## years\n\n{year.value_counts().sort_index().to_markdown()}\n")
+        speakers = frame.groupby(["speaker", "country"]).size().sort_values(ascending=False).rename("statements")
+        print(f"## speakers\n\n{speakers.reset_index().to_markdown(index=False)}\n")
+    if args.plot:
+        from stancebench.report import label_distribution_figure
+
+        label_distribution_figure(frame, columns).savefig(args.plot, dpi=110)
+        print(f"label distribution plot written to {args.plot}")
     return 0
 
 
@@ -130,6 +147,9 @@ def build_parser() -> argparse.ArgumentParser:
         sub = data.add_parser(name, help=text)
         sub.add_argument("path", nargs="?", type=Path, default=DEFAULT_CORPUS)
         sub.set_defaults(fn=fn)
+        if name == "stats":
+            sub.add_argument("--full", action="store_true", help="also hard cases, languages, years, speakers")
+            sub.add_argument("--plot", type=Path, help="save a label-distribution plot (PNG) here")
         if name == "leakage":
             sub.add_argument("--threshold", type=float, default=0.6, help="TF-IDF cosine similarity (default 0.6)")
     agree = data.add_parser("agreement", help="Cohen's kappa and Krippendorff's alpha between two annotations")

@@ -51,6 +51,29 @@ def confusion_figure(predictions: pd.DataFrame, labels: Sequence[str], title: st
     return figure
 
 
+def label_distribution_figure(frame: pd.DataFrame, columns: Sequence[str]) -> "Figure":
+    """Stacked bars: label counts per split for each label column."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(1, len(columns), figsize=(3.6 * len(columns), 3.6), sharey=True)
+    for axis, column in zip(axes, columns):
+        from stancebench.data.schema import SENTIMENT_LABELS, STANCE_LABELS
+
+        labels = SENTIMENT_LABELS if column == "sentiment" else STANCE_LABELS
+        counts = pd.crosstab(frame[column], frame["split"]).reindex(
+            index=list(labels), columns=["train", "dev", "test"], fill_value=0)
+        counts.plot.bar(stacked=True, ax=axis, rot=30, legend=axis is axes[-1], color=["#4c72b0", "#dd8452", "#55a868"])
+        axis.set_title(column)
+        axis.set_xlabel("")
+    axes[0].set_ylabel("statements")
+    figure.tight_layout()
+    plt.close(figure)
+    return figure
+
+
 def leaderboard(experiment: str | None = None, tracking_uri: str | None = None) -> pd.DataFrame:
     """Finished runs of the store, best headline test score first within each experiment."""
     import mlflow

@@ -70,6 +70,20 @@ def find_leakage(records: list[dict], threshold: float = 0.6, field: str = "text
     return sorted(pairs, key=lambda p: -p.similarity)
 
 
+# --- composition ---------------------------------------------------------------------------
+
+
+def hard_case_shares(records: list[dict]) -> dict[str, float]:
+    """Shares of the hard cases the corpus is built to contain (GUIDELINES.md)."""
+    stances = [[r[stance_column(t)] for t in TARGETS] for r in records]
+    n = len(records)
+    return {
+        "mentions a target without a stance (some target neutral)": sum("neutral" in s for s in stances) / n,
+        "takes a stance toward an unnamed target (implicit_targets)": sum(bool(r.get("implicit_targets")) for r in records) / n,
+        "favor toward one target, against another": sum({"favor", "against"} <= set(s) for s in stances) / n,
+    }
+
+
 # --- agreement -------------------------------------------------------------------------------
 
 
