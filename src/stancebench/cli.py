@@ -111,7 +111,7 @@ def _report(args: argparse.Namespace) -> int:
     from stancebench.report import leaderboard
 
     try:
-        table = leaderboard(args.experiment, args.tracking_uri)
+        table = leaderboard(args.experiment, args.tracking_uri, tag=args.tag)
     except KeyError as err:
         print(err.args[0], file=sys.stderr)
         return 1
@@ -159,6 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     rep = commands.add_parser("report", help="leaderboard of the finished runs (markdown)")
     rep.add_argument("--experiment", help="one experiment, e.g. leaders/stance_us (default: all)")
+    rep.add_argument("--tag", help="only runs tagged so, e.g. by an experiment config's tags=[...]")
     rep.add_argument("--tracking-uri", help="MLflow store (default: MLFLOW_TRACKING_URI or ./mlflow.db)")
     rep.set_defaults(fn=_report)
 

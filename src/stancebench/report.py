@@ -74,20 +74,24 @@ def label_distribution_figure(frame: pd.DataFrame, columns: Sequence[str]) -> "F
     return figure
 
 
-def leaderboard(experiment: str | None = None, tracking_uri: str | None = None) -> pd.DataFrame:
-    """Finished runs of the store, best headline test score first within each experiment."""
+def leaderboard(experiment: str | None = None, tracking_uri: str | None = None, tag: str | None = None) -> pd.DataFrame:
+    """Finished runs of the store, best headline test score first within each experiment.
+
+    `tag` keeps the runs of one named experiment config (`tags=[name]` sets `tags.name = true`).
+    """
     import mlflow
 
     from stancebench.tracking import default_tracking_uri
 
     mlflow.set_tracking_uri(tracking_uri or default_tracking_uri())
+    query = "attributes.status = 'FINISHED'" + (f" and tags.`{tag}` = 'true'" if tag else "")
     if experiment is not None:
         if mlflow.get_experiment_by_name(experiment) is None:
             names = [e.name for e in mlflow.search_experiments()]
             raise KeyError(f"no experiment {experiment!r} in {mlflow.get_tracking_uri()}; experiments: {names}")
-        runs = mlflow.search_runs(experiment_names=[experiment], filter_string="attributes.status = 'FINISHED'")
+        runs = mlflow.search_runs(experiment_names=[experiment], filter_string=query)
     else:
-        runs = mlflow.search_runs(search_all_experiments=True, filter_string="attributes.status = 'FINISHED'")
+        runs = mlflow.search_runs(search_all_experiments=True, filter_string=query)
     if runs.empty:
         return pd.DataFrame(columns=["experiment", "task", "model", "metric", "test", "95% CI", "run_id"])
     names = {e.experiment_id: e.name for e in mlflow.search_experiments()}

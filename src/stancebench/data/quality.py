@@ -120,9 +120,16 @@ def load_annotations(path: str | Path, ids: set[str] | None = None) -> pd.DataFr
 
 def agreement(a: pd.DataFrame, b: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
     """Cohen's kappa, Krippendorff's alpha (nominal) and raw agreement per label column on the
-    statements both annotated, plus the label confusion between annotators (rows A, columns B)."""
+    statements both annotated, plus the label confusion between annotators (rows A, columns B).
+
+    `human_score` is B scored as if it were a model's predictions against A with the task's
+    headline metric (F_avg for stance, macro recall for sentiment): the human ceiling to set
+    beside model scores.
+    """
     import krippendorff
     from sklearn.metrics import cohen_kappa_score
+
+    from stancebench.metrics import scores
 
     common = a.index.intersection(b.index)
     if common.empty:
@@ -136,8 +143,10 @@ def agreement(a: pd.DataFrame, b: pd.DataFrame) -> tuple[pd.DataFrame, dict[str,
         alpha = (krippendorff.alpha(reliability_data=data, value_domain=list(codes.values()),
                                     level_of_measurement="nominal")
                  if len(np.unique(data)) > 1 else float("nan"))
+        headline = "macro_recall" if column == "sentiment" else "f_avg"
         rows.append({"labels": column, "n": len(common), "agreement": float((x == y).mean()),
-                     "cohen_kappa": cohen_kappa_score(x, y, labels=list(labels)), "krippendorff_alpha": alpha})
+                     "cohen_kappa": cohen_kappa_score(x, y, labels=list(labels)), "krippendorff_alpha": alpha,
+                     "human_score": scores(list(x), list(y), labels)[headline], "human_metric": headline})
         confusions[column] = pd.crosstab(pd.Categorical(x, labels), pd.Categorical(y, labels),
                                          rownames=["A"], colnames=["B"], dropna=False)
     return pd.DataFrame(rows).set_index("labels"), confusions
