@@ -61,3 +61,14 @@ def test_env_var_sets_tracking_uri(monkeypatch, tmp_path):
 def test_smoke_overlay_shrinks_data(cfg_factory):
     cfg = cfg_factory("debug=smoke")
     assert cfg.data.limit == 40 and cfg.bootstrap.n_resamples == 100
+
+
+@pytest.mark.parametrize("experiment", names("experiment"))
+def test_experiment_configs_compose(experiment, tmp_path):
+    """Each experiment composes, says how to run it in its first comment, and tags its runs."""
+    from conftest import compose_train
+
+    cfg = compose_train([f"experiment={experiment}"], tmp_path)
+    assert experiment in cfg.tags
+    first_lines = (CONF / "experiment" / f"{experiment}.yaml").read_text().splitlines()[:4]
+    assert first_lines[0] == "# @package _global_" and any("stancebench-train" in line for line in first_lines)
