@@ -193,6 +193,8 @@ class TweetEvalStance(PublicSource):
         root: the folder holding `tweeteval/` (config: `data.root`).
         name: tracked as experiment `{name}/{task}`.
         targets: a subset of abortion, atheism, climate, feminist, hillary.
+        dev_in_train: train on train + val (all 2,914 tweets of SemEval's training set, as the
+            SemEval-2016 organisers did); dev stays val, so dev scores are then in-sample.
         limit: a seeded sample of `limit` rows per split (`debug=smoke`).
 
     Examples:
@@ -205,12 +207,13 @@ class TweetEvalStance(PublicSource):
     description = "TweetEval stance, 5 targets"
 
     def __init__(self, root: str | Path, name: str = "tweeteval_stance",
-                 targets: Sequence[str] = TWEETEVAL_TARGETS, limit: int | None = None):
+                 targets: Sequence[str] = TWEETEVAL_TARGETS, dev_in_train: bool = False, limit: int | None = None):
         super().__init__(root, name, limit)
         unknown = sorted(set(targets) - set(TWEETEVAL_TARGETS))
         if unknown:
             raise ValueError(f"data.targets {unknown} are not TweetEval stance targets; known: {', '.join(TWEETEVAL_TARGETS)}")
         self._targets = tuple(targets)
+        self.dev_in_train = dev_in_train
 
     @property
     def targets(self) -> tuple[str, ...]:
@@ -239,6 +242,8 @@ class TweetEvalStance(PublicSource):
                                 for i, (text, label) in enumerate(pairs)]
         if problems:
             raise DataError(problems, what="TweetEval stance files")
+        if self.dev_in_train:
+            rows["train"] = rows["train"] + rows["dev"]
         return build_dataset_dict(rows, row_features(self._targets), self.limit)
 
 
@@ -374,6 +379,8 @@ class SemEval2016(PublicSource):
         targets: a subset of abortion, atheism, climate, feminist, hillary.
         dev_fraction: share of the official training set held out as dev.
         seed: the dev split's seed.
+        dev_in_train: train on the whole official training set (dev rows too, as the organisers
+            did); dev scores are then in-sample.
         strip_semst: drop the `#SemST` tag the organisers appended to every tweet.
         encoding: how to decode the files.
         limit: a seeded sample of `limit` rows per split (`debug=smoke`).
@@ -386,7 +393,7 @@ class SemEval2016(PublicSource):
     HEADER = ["ID", "Target", "Tweet", "Stance", "Opinion towards", "Sentiment"]
 
     def __init__(self, root: str | Path, name: str = "semeval2016", targets: Sequence[str] = TWEETEVAL_TARGETS,
-                 dev_fraction: float = 0.1, seed: int = 0, strip_semst: bool = False,
+                 dev_fraction: float = 0.1, seed: int = 0, dev_in_train: bool = False, strip_semst: bool = False,
                  encoding: str = "cp1252", limit: int | None = None):
         super().__init__(root, name, limit)
         unknown = sorted(set(targets) - set(SEMEVAL2016_TARGETS.values()))
@@ -397,6 +404,7 @@ class SemEval2016(PublicSource):
             raise ValueError(f"data.dev_fraction must be between 0 and 1 (exclusive); got {dev_fraction}")
         self._targets = tuple(targets)
         self.dev_fraction, self.seed, self.strip_semst, self.encoding = dev_fraction, seed, strip_semst, encoding
+        self.dev_in_train = dev_in_train
 
     @property
     def targets(self) -> tuple[str, ...]:
@@ -454,6 +462,8 @@ class SemEval2016(PublicSource):
         strata = [f"{r['target']}|{r['stance']}" for r in official]
         train_idx, dev_idx = train_test_split(np.arange(len(official)), test_size=self.dev_fraction,
                                               random_state=self.seed, stratify=strata)
+        if self.dev_in_train:
+            train_idx = np.arange(len(official))
         selected = {"train": [official[i] for i in sorted(train_idx)], "dev": [official[i] for i in sorted(dev_idx)],
                     "test": [r for r in parts["test"] if r["target"] in self._targets]}
         rows = {split: [make_row(r["id"], r["text"], self._targets, r["target"], r["stance"], r["sentiment"],
