@@ -65,8 +65,13 @@ class PerTargetClassifier(LabelsMixin):
                     target_eval = (eval_set[0].loc[eval_mask, ["text"]].reset_index(drop=True),
                                    np.asarray(list(eval_set[1]), dtype=object)[eval_mask].tolist())
             model = copy.deepcopy(self.inner)
-            model.fit(X.loc[mask, ["text"]].reset_index(drop=True), y[mask].tolist(), labels=self.labels,
-                      eval_set=target_eval)
+            try:
+                model.fit(X.loc[mask, ["text"]].reset_index(drop=True), y[mask].tolist(), labels=self.labels,
+                          eval_set=target_eval)
+            except ValueError as err:
+                counts = dict(zip(*np.unique(y[mask], return_counts=True)))
+                raise ValueError(f"fitting the model for target {target!r} ({int(mask.sum())} training rows, "
+                                 f"labels {counts}) failed: {err}") from err
             self.models[target] = model
         return self
 
