@@ -34,7 +34,6 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 PARTS = ("evaluator", "stance", "sentiment", "semeval2016", "cross")
 MD_FILE = ROOT / "experiments" / "public_benchmarks.md"
-RESULTS_FILE = ROOT / "experiments" / "public_benchmarks.json"
 
 
 # --- running the app ---------------------------------------------------------------------------
@@ -436,7 +435,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--part", action="append", choices=PARTS, help="run only these parts (repeatable)")
     parser.add_argument("--external", help="the folder holding tweeteval/ etc. (default: data.root of the configs)")
     parser.add_argument("--tracking-uri", help="MLflow store (default: the configs' tracking.uri)")
-    parser.add_argument("--out", type=Path, default=MD_FILE)
+    parser.add_argument("--out", type=Path, default=MD_FILE, help="the report; its .json sibling keeps every run's numbers")
     args = parser.parse_args(argv)
     parts = args.part or list(PARTS)
 
@@ -456,33 +455,38 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     stamp = datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
     runner = Runner(args.tracking_uri, ROOT / "outputs" / "reproduce_public" / stamp)
-    previous = json.loads(RESULTS_FILE.read_text()) if RESULTS_FILE.is_file() else {}
+    results_file = args.out.with_suffix(".json")
+    previous = json.loads(results_file.read_text()) if results_file.is_file() else {}
     results = {**previous, "date": datetime.now().strftime("%Y-%m-%d"), "version": stancebench.__version__, "commit": git_commit()}
     groups = {"stance": ("stance", "stance_grid", "stance_full"), "sentiment": ("sentiment", "sentiment_grid"),
               "semeval2016": ("semeval2016",), "cross": ("cross",)}
     runs = [r for r in previous.get("runs", []) if not any(r["group"] in groups[p] for p in parts if p in groups)]
+
+    def save() -> None:  # after every part, so a failure later keeps what is done
+        results["runs"] = runs
+        results_file.write_text(json.dumps(results, indent=1) + "\n")
+        write_report(results, args.out)
+
     try:
-        if "evaluator" in parts:
-            results["evaluator"] = part_evaluator(external)
-        if "stance" in parts:
-            stance_runs, extra = part_stance(runner)
-            runs += stance_runs
-            results["stance_cv"] = {"cv": extra["cv"], "cv_best": extra["cv_best"]}
-        if "sentiment" in parts:
-            runs += part_sentiment(runner)
-        if "semeval2016" in parts:
-            runs += part_semeval2016(runner)
-        if "cross" in parts:
-            runs += part_cross(runner)
+        for part in parts:
+            if part == "evaluator":
+                results["evaluator"] = part_evaluator(external)
+            elif part == "stance":
+                stance_runs, extra = part_stance(runner)
+                runs += stance_runs
+                results["stance_cv"] = {"cv": extra["cv"], "cv_best": extra["cv_best"]}
+            elif part == "sentiment":
+                runs += part_sentiment(runner)
+                results["sentiment_data"] = sentiment_data(external)
+            elif part == "semeval2016":
+                runs += part_semeval2016(runner)
+            elif part == "cross":
+                runs += part_cross(runner)
+            save()
     except ExternalDataMissing as err:
         print(err, file=sys.stderr)
         return 2
-    results["runs"] = runs
-    if "sentiment" in parts:
-        results["sentiment_data"] = sentiment_data(external)
-    RESULTS_FILE.write_text(json.dumps(results, indent=1) + "\n")
-    write_report(results, args.out)
-    print(f"wrote {args.out} and {RESULTS_FILE}")
+    print(f"wrote {args.out} and {results_file}")
     return 0
 
 
