@@ -459,9 +459,14 @@ class SemEval2016(PublicSource):
         if problems:
             raise DataError(problems, what="SemEval-2016 Task 6 files")
         official = [r for r in parts["train"] if r["target"] in self._targets]
-        strata = [f"{r['target']}|{r['stance']}" for r in official]
-        train_idx, dev_idx = train_test_split(np.arange(len(official)), test_size=self.dev_fraction,
-                                              random_state=self.seed, stratify=strata)
+        # stratified by target and stance; by target alone (or not at all) where a small file has too few rows
+        for strata in ([f"{r['target']}|{r['stance']}" for r in official], [r["target"] for r in official], None):
+            try:
+                train_idx, dev_idx = train_test_split(np.arange(len(official)), test_size=self.dev_fraction,
+                                                      random_state=self.seed, stratify=strata)
+                break
+            except ValueError:
+                continue
         if self.dev_in_train:
             train_idx = np.arange(len(official))
         selected = {"train": [official[i] for i in sorted(train_idx)], "dev": [official[i] for i in sorted(dev_idx)],
