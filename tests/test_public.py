@@ -379,7 +379,7 @@ def test_table_source_and_cross_domain_run_through_the_app(app, fake_external, t
     path.write_text("text\tsentiment\n" + "".join(
         f"{w} {i}\t{s}\n" for i in range(10) for w, s in (("awful", "negative"), ("great", "positive"), ("bus", "neutral"))))
     metrics, objects = app("data=table", f"data.files={path}", "data.columns.sentiment=sentiment",
-                           "+data.split_fractions={dev: 0.2, test: 0.2}", "task=sentiment", "model=tfidf_svm",
+                           "data.split_fractions={dev: 0.2, test: 0.2}", "task=sentiment", "model=tfidf_svm",
                            "save_model=false")
     assert metrics["test_macro_recall"] > 0.6
     metrics, objects = app("data=cross_domain", "data@data.test=tweeteval_sentiment", f"data.test.root={fake_external}",

@@ -135,9 +135,9 @@ class PublicSource:
                  + (" ..." if len(missing) > 6 else ""))
         raise ExternalDataMissing(
             f"public data set {self.name!r} ({self.description}) not found under data.root={self.root}: {where}. "
-            f"The licences forbid shipping it with stancebench; get it as {folder.name}/README.md describes and "
-            f"point data.root=/path/to/external (or the {EXTERNAL_ENV} environment variable) at the folder that "
-            f"holds {self.folder}/."
+            f"The licences forbid shipping it with stancebench: get it from its source (README.md, section "
+            f"\"Public benchmarks\") and point data.root=/path/to/external (or the {EXTERNAL_ENV} environment "
+            f"variable) at the folder that holds {self.folder}/."
         )
 
     @property
