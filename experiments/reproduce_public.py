@@ -310,6 +310,13 @@ def sentiment_notes(results: dict) -> list[str]:
     ]
 
 
+def recalls(run: dict | None) -> str:
+    if run is None:
+        return ""
+    m = run["metrics"]
+    return "recall " + ", ".join(f"{label} {100 * m[f'test_{label}_recall']:.0f}" for label in ("favor", "against", "none"))
+
+
 def cross_notes(results: dict) -> list[str]:
     runs = results["runs"]
     get = lambda text: score(find(runs, text))  # noqa: E731
@@ -327,9 +334,10 @@ def cross_notes(results: dict) -> list[str]:
         + ": 258 statements of diplomatic English do not cover tweet vocabulary.",
         f"- Stance does not transfer. The targets are disjoint (us / ukraine / negotiations vs abortion / atheism / "
         f"climate / feminist / hillary), so the pooled model can only use the features it shares across targets: "
-        f"leaders -> TweetEval {get('stance: leaders -> TweetEval'):.2f} (TweetEval's majority-class floor is 65.22 "
-        f"because most test tweets are `against`), TweetEval -> leaders {get(pairs[1][1]):.2f} against "
-        f"{get(pairs[1][0]):.2f} in-domain. A stance model has to be trained on its targets.",
+        f"leaders -> TweetEval {get('stance: leaders -> TweetEval'):.2f} ({recalls(find(runs, 'stance: leaders -> TweetEval'))}; "
+        f"TweetEval's majority-class floor is 65.22 because most test tweets are `against`), TweetEval -> leaders "
+        f"{get(pairs[1][1]):.2f} against {get(pairs[1][0]):.2f} in-domain ({recalls(find(runs, pairs[1][1]))}). "
+        "Each side falls back on its own training prior. A stance model has to be trained on its targets.",
         "- Labels: both sides share favor/against/none and positive/negative/neutral; only the leader corpus has "
         "stance `neutral`, which a tweet-trained model never predicts (F_avg ignores it).",
     ]
