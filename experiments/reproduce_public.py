@@ -1,6 +1,6 @@
 """Reproduce the public benchmarks and write experiments/public_benchmarks.md.
 
-    python experiments/reproduce_public.py                        # every part, ~25 min on 2 cores
+    python experiments/reproduce_public.py                        # every part, ~20 min on 2 cores
     python experiments/reproduce_public.py --part stance --part evaluator
     python experiments/reproduce_public.py --external /data/external --tracking-uri sqlite:////tmp/m.db
 

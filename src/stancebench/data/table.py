@@ -329,6 +329,9 @@ class TableSource:
             ok = False
         record["text"] = text.strip() if isinstance(text, str) else ""
         record["id"] = _as_str(row.get(_as_str(c["id"]))) if "id" in c else f"{path.stem}-{line}"
+        if record["id"] is None or not record["id"].strip():
+            problems.append(Problem(str(path), line, f"columns.id={c.get('id')}", record["id"], "must be a non-empty id"))
+            ok = False
         if fixed_split is not None:
             record["split"] = fixed_split
         elif "split" in c:
