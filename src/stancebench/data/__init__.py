@@ -1,6 +1,8 @@
-"""Data: the statement schema and validator, the corpus loader."""
+"""Data: the statement schema and validator, the corpus loader, public benchmarks, `data=table`."""
 
+from stancebench.data.cross_domain import CrossDomain
 from stancebench.data.leaders import LeadersCorpus, file_sha256
+from stancebench.data.public import ExternalDataMissing, SemEval2016, TweetEvalSentiment, TweetEvalStance
 from stancebench.data.schema import (
     SENTIMENT_LABELS,
     SPLITS,
@@ -11,15 +13,22 @@ from stancebench.data.schema import (
     load_statements,
     validate_statements,
 )
+from stancebench.data.table import TableSource
 
 __all__ = [
     "SENTIMENT_LABELS",
     "SPLITS",
     "STANCE_LABELS",
     "TARGETS",
+    "CrossDomain",
     "DataError",
+    "ExternalDataMissing",
     "LeadersCorpus",
     "Problem",
+    "SemEval2016",
+    "TableSource",
+    "TweetEvalSentiment",
+    "TweetEvalStance",
     "file_sha256",
     "load_statements",
     "validate_statements",

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from stancebench.models.base import CONFIG_NAME, Classifier, as_frame, read_config
 from stancebench.models.baselines import SklearnClassifier, TargetAwareFeatures, tfidf
+from stancebench.models.per_target import PerTargetClassifier
 
 
 def load_saved(path: str | Path) -> Classifier:
@@ -13,6 +14,8 @@ def load_saved(path: str | Path) -> Classifier:
     config = read_config(Path(path))
     if config["format"] == "sklearn":
         return SklearnClassifier.load(path)
+    if config["format"] == "per_target":
+        return PerTargetClassifier.load(path)
     if config["format"] == "transformer":
         from stancebench.models.transformer import TransformerClassifier  # torch only when needed
 
@@ -20,4 +23,4 @@ def load_saved(path: str | Path) -> Classifier:
     raise ValueError(f"{path}: unknown model format {config['format']!r} in {CONFIG_NAME}")
 
 
-__all__ = ["CONFIG_NAME", "Classifier", "SklearnClassifier", "TargetAwareFeatures", "as_frame", "load_saved", "tfidf"]
+__all__ = ["CONFIG_NAME", "Classifier", "PerTargetClassifier", "SklearnClassifier", "TargetAwareFeatures", "as_frame", "load_saved", "tfidf"]

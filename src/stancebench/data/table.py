@@ -1,0 +1,380 @@
+"""`data=table`: benchmark your own stance or sentiment data set without writing Python.
+
+A JSONL, CSV or TSV file (or one per split) is read through a column mapping given in config and
+mapped onto the leader corpus's columns and labels, so every task and model config runs on it:
+
+    stancebench-train data=table data.files=my.csv data.columns.text=tweet \\
+        data.columns.stance=label data.columns.target=topic data.columns.split=split task=stance
+
+Every problem is reported at once, each naming the file, the line, the config key / column, the
+value found and what is allowed: a mapped column the file lacks (with the columns it has), a label
+outside the label set and its mapping (with the values the column holds), bytes the encoding cannot
+decode (with the encodings to try), a split value that is not train/dev/test.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import datasets
+import numpy as np
+
+from stancebench.data.public import build_dataset_dict, row_features
+from stancebench.data.schema import SENTIMENT_LABELS, SPLITS, STANCE_LABELS, DataError, Problem, stance_column
+
+FORMATS = {".jsonl": "jsonl", ".json": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".txt": "tsv"}
+DEFAULT_SPLIT_NAMES = {"train": "train", "training": "train", "dev": "dev", "val": "dev", "valid": "dev",
+                       "validation": "dev", "test": "test"}
+COLUMN_KEYS = ("text", "id", "split", "target", "stance", "sentiment")
+_EMPTY = (None, "")
+
+
+def _as_str(value: Any) -> str | None:
+    """Config and cell values compared as strings (YAML `0: none` and CSV "0" agree)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _plain(value: Any) -> Any:
+    """OmegaConf containers -> dict/list (so a config can be passed straight in)."""
+    try:
+        from omegaconf import DictConfig, ListConfig, OmegaConf
+
+        if isinstance(value, (DictConfig, ListConfig)):
+            return OmegaConf.to_container(value, resolve=True)
+    except ImportError:  # pragma: no cover
+        pass
+    return value
+
+
+def _lines_list(lines: list[int], limit: int = 5) -> str:
+    shown = ", ".join(map(str, lines[:limit]))
+    return shown + (f", ... ({len(lines)} rows)" if len(lines) > limit else "")
+
+
+class TableSource:
+    """Any JSONL/CSV/TSV file(s) read through a column mapping.
+
+    Args:
+        files: one path; a list of paths (then `columns.split` names each row's split, or
+            `split_fractions` draws the splits); or `{train: path, dev: path, test: path}`.
+        name: tracked as experiment `{name}/{task}`.
+        columns: which column holds what: `text` (required), `id`, `split`, `target`, and the
+            labels, `stance` and/or `sentiment`. `stance` is a column name (one target per row,
+            named by the `target` column or the fixed `target` argument), or `{target: column}` for
+            files with one stance column per target.
+        target: the stance target's name when there is no `target` column.
+        target_names: file target -> the name used in runs and columns, e.g. `{Hillary Clinton: hillary}`.
+        stance_labels: file label -> ours (favor/against/neutral/none), e.g. `{FAVOR: favor, 1: against}`.
+            Labels that already are ours need no entry.
+        sentiment_labels: file label -> ours (positive/negative/neutral).
+        split_names: file split -> ours (train/dev/test); val/validation -> dev by default.
+        split_fractions: without a split column, e.g. `{dev: 0.1, test: 0.2}`: a seeded random split.
+        format: jsonl, csv or tsv; None = from the file extension.
+        encoding: the files' encoding (utf-8, cp1252, latin-1, utf-16, ...).
+        delimiter: CSV/TSV field separator; None = "," for csv, tab for tsv.
+        quotechar: None = '"' for csv and no quoting for tsv; "" turns quoting off.
+        header: whether CSV/TSV files start with a header row; without one, columns are named by
+            position: "0", "1", ...
+        seed: for `split_fractions`.
+        limit: a seeded sample of `limit` rows per split (`debug=smoke`).
+
+    Examples:
+        >>> source = TableSource("tweets.csv", columns={"text": "tweet", "stance": "label", "split": "split"},
+        ...                      target="abortion", stance_labels={"FAVOR": "favor", "AGAINST": "against",
+        ...                      "NONE": "none"})  # doctest: +SKIP
+        >>> source.load()["train"].features["stance_abortion"].names  # doctest: +SKIP
+        ['favor', 'against', 'neutral', 'none']
+    """
+
+    def __init__(self, files: str | Path | Sequence[str | Path] | Mapping[str, Any], name: str = "table",
+                 columns: Mapping[str, Any] | None = None, target: str | None = None,
+                 target_names: Mapping[str, str] | None = None,
+                 stance_labels: Mapping[Any, str] | None = None, sentiment_labels: Mapping[Any, str] | None = None,
+                 split_names: Mapping[str, str] | None = None, split_fractions: Mapping[str, float] | None = None,
+                 format: str | None = None, encoding: str = "utf-8", delimiter: str | None = None,
+                 quotechar: str | None = None, header: bool = True, seed: int = 0, limit: int | None = None):
+        files, columns = _plain(files), _plain(columns) or {"text": "text"}
+        self.name = name
+        self.columns = {key: value for key, value in columns.items() if value not in _EMPTY}
+        unknown = sorted(set(self.columns) - set(COLUMN_KEYS))
+        if unknown:
+            raise ValueError(f"data.columns has unknown key(s) {unknown}; allowed: {', '.join(COLUMN_KEYS)}")
+        if "text" not in self.columns:
+            raise ValueError("data.columns.text is required: the column that holds the text")
+        if "stance" not in self.columns and "sentiment" not in self.columns:
+            raise ValueError("data.columns needs a label column: stance (and target or data.target) and/or sentiment")
+        self.stance_wide = isinstance(self.columns.get("stance"), Mapping)
+        if "stance" in self.columns and not self.stance_wide and "target" not in self.columns and not target:
+            raise ValueError("a stance column needs its target: data.columns.target (a column) or data.target (one name)")
+        self.target = target
+        self.target_names = {str(k): str(v) for k, v in (_plain(target_names) or {}).items()}
+        self.stance_labels = self._label_map(stance_labels, STANCE_LABELS, "stance_labels")
+        self.sentiment_labels = self._label_map(sentiment_labels, SENTIMENT_LABELS, "sentiment_labels")
+        names = {**DEFAULT_SPLIT_NAMES, **{str(k): v for k, v in (_plain(split_names) or {}).items()}}
+        bad = {k: v for k, v in names.items() if v not in SPLITS}
+        if bad:
+            raise ValueError(f"data.split_names must map to {', '.join(SPLITS)}; got {bad}")
+        self.split_names = names
+        self.split_fractions = _plain(split_fractions)
+        if isinstance(files, Mapping):
+            bad = sorted(set(files) - set(SPLITS))
+            if bad:
+                raise ValueError(f"data.files keys must be splits ({', '.join(SPLITS)}); got {bad}")
+            self.files = {split: [Path(p) for p in ([v] if isinstance(v, (str, Path)) else v)] for split, v in files.items()}
+        else:
+            paths = [files] if isinstance(files, (str, Path)) else list(files)
+            if not paths:
+                raise ValueError("data.files is empty")
+            self.files = {None: [Path(p) for p in paths]}
+            if "split" not in self.columns and not self.split_fractions:
+                raise ValueError("data.files is not per split: set data.columns.split (a column with train/dev/test), "
+                                 "data.split_fractions (e.g. {dev: 0.1, test: 0.2}), or data.files={train: ..., dev: ..., test: ...}")
+        self.format, self.encoding, self.delimiter, self.quotechar = format, encoding, delimiter, quotechar
+        self.header, self.seed, self.limit = header, seed, limit
+        self._loaded: tuple[datasets.DatasetDict, tuple[str, ...]] | None = None
+
+    @staticmethod
+    def _label_map(mapping: Mapping[Any, str] | None, allowed: Sequence[str], key: str) -> dict[str, str]:
+        mapping = {_as_str(k): v for k, v in (_plain(mapping) or {}).items()}
+        bad = {k: v for k, v in mapping.items() if v not in allowed}
+        if bad:
+            raise ValueError(f"data.{key} must map onto {', '.join(allowed)}; got {bad}")
+        return mapping
+
+    # --- the interface `train` uses -------------------------------------------------------------
+
+    @property
+    def all_files(self) -> list[Path]:
+        return [path for paths in self.files.values() for path in paths]
+
+    @property
+    def content_hash(self) -> str:
+        digest = hashlib.sha256()
+        for path in self.all_files:
+            digest.update(path.name.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+        return digest.hexdigest()
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        return self._load()[1]
+
+    def load(self) -> datasets.DatasetDict:
+        """Read and map every file; raises `DataError` listing every problem found."""
+        return self._load()[0]
+
+    # --- reading --------------------------------------------------------------------------------
+
+    def _format(self, path: Path) -> str:
+        if self.format:
+            if self.format not in ("jsonl", "csv", "tsv"):
+                raise ValueError(f"data.format must be jsonl, csv or tsv; got {self.format!r}")
+            return self.format
+        fmt = FORMATS.get(path.suffix.lower())
+        if fmt is None:
+            raise ValueError(f"{path}: cannot tell the format from the extension {path.suffix!r}; set data.format=jsonl|csv|tsv")
+        return fmt
+
+    def _decode(self, path: Path, problems: list[Problem]) -> str:
+        """The file's text; each line the encoding cannot decode is a problem (then decoded with
+        replacement characters, so that column and label problems are found in the same pass)."""
+        raw = path.read_bytes()
+        try:
+            text = raw.decode(self.encoding)
+        except UnicodeDecodeError:
+            for number, line in enumerate(raw.split(b"\n"), start=1):
+                try:
+                    line.decode(self.encoding)
+                except UnicodeDecodeError as err:
+                    problems.append(Problem(
+                        str(path), number, None, line[max(0, err.start - 20): err.end + 20],
+                        f"bytes not valid {self.encoding} at byte {err.start} of the line ({err.reason}); "
+                        "set data.encoding= to the file's encoding (e.g. cp1252, latin-1, utf-16)"))
+            text = raw.decode(self.encoding, errors="replace")
+        return text.removeprefix("\ufeff")
+
+    def _read(self, path: Path, problems: list[Problem]) -> tuple[list[tuple[int, dict]], list[str]]:
+        """(line number, row) pairs and the column names the file has."""
+        fmt = self._format(path)
+        text = self._decode(path, problems)
+        if fmt == "jsonl":
+            rows, seen = [], {}
+            for number, line in enumerate(text.split("\n"), start=1):
+                line = line.removesuffix("\r")
+                if not line.strip():
+                    continue
+                try:
+                    obj = json.loads(line)
+                except json.JSONDecodeError as err:
+                    problems.append(Problem(str(path), number, None, line, f"malformed JSON: {err.msg} at column {err.colno}"))
+                    continue
+                if not isinstance(obj, dict):
+                    problems.append(Problem(str(path), number, None, obj, "must be a JSON object (one per line)"))
+                    continue
+                seen.update(dict.fromkeys(obj))
+                rows.append((number, obj))
+            return rows, list(seen)
+        delimiter = self.delimiter or ("," if fmt == "csv" else "\t")
+        quotechar = self.quotechar if self.quotechar is not None else ('"' if fmt == "csv" else "")
+        quoting = {"quotechar": quotechar} if quotechar else {"quoting": csv.QUOTE_NONE}
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, **quoting)
+        rows, names, previous = [], None, 0
+        try:
+            for fields in reader:
+                start, previous = previous + 1, reader.line_num
+                if not fields or (len(fields) == 1 and not fields[0].strip()):
+                    continue
+                if names is None:
+                    if self.header:
+                        names = [name.strip() for name in fields]
+                        continue
+                    names = [str(i) for i in range(len(fields))]
+                if len(fields) != len(names):
+                    problems.append(Problem(str(path), start, None, delimiter.join(fields),
+                                            f"{len(fields)} fields but the {'header has' if self.header else 'first row has'} "
+                                            f"{len(names)} (delimiter {delimiter!r}; set data.delimiter= if it is another)"))
+                    continue
+                rows.append((start, dict(zip(names, fields))))
+        except csv.Error as err:
+            problems.append(Problem(str(path), reader.line_num, None, None, f"CSV syntax error: {err}"))
+        return rows, names or []
+
+    def _check_columns(self, path: Path, names: list[str], problems: list[Problem]) -> bool:
+        wanted = [(f"columns.{key}", value) for key, value in self.columns.items() if key != "stance" or not self.stance_wide]
+        if self.stance_wide:
+            wanted += [(f"columns.stance.{target}", column) for target, column in self.columns["stance"].items()]
+        missing = [(key, _as_str(column)) for key, column in wanted if _as_str(column) not in names]
+        for key, column in missing:
+            problems.append(Problem(str(path), 1, key, column,
+                                    f"no such column; the file has: {', '.join(names) or '(no columns)'}"))
+        return not missing
+
+    def _load(self) -> tuple[datasets.DatasetDict, tuple[str, ...]]:
+        if self._loaded is not None:
+            return self._loaded
+        problems: list[Problem] = []
+        missing = [p for p in self.all_files if not p.is_file()]
+        if missing:
+            raise DataError([Problem(str(p), 0, None, None, "file not found") for p in missing], what="data.files")
+        records: list[dict] = []
+        # unknown values per (file, column, value): one problem each, naming the lines
+        unknown: dict[tuple[str, str, str, str], list[int]] = defaultdict(list)
+        values_seen: dict[tuple[str, str], set[str]] = defaultdict(set)
+        for fixed_split, paths in self.files.items():
+            for path in paths:
+                rows, names = self._read(path, problems)
+                if not self._check_columns(path, names, problems):
+                    continue
+                for line, row in rows:
+                    record = self._map_row(path, line, row, fixed_split, problems, unknown, values_seen)
+                    if record is not None:
+                        records.append(record)
+        for (file, key, column, value), lines in unknown.items():
+            allowed, mapping_key = {"split": (SPLITS, "split_names"), "stance": (STANCE_LABELS, "stance_labels"),
+                                    "sentiment": (SENTIMENT_LABELS, "sentiment_labels")}[key.split(".")[1]]
+            seen = sorted(values_seen[(file, column)])
+            problems.append(Problem(
+                file, lines[0], f"{key}={column}", value,
+                f"unknown {key.split('.')[1]} value on line(s) {_lines_list(lines)}; allowed: {', '.join(allowed)}, "
+                f"or map it with data.{mapping_key} (e.g. data.{mapping_key}={{{value}: <one of those>}}); "
+                f"this column holds: {', '.join(seen[:20])}{' ...' if len(seen) > 20 else ''}"))
+        ids: dict[str, tuple[str, int]] = {}
+        for record in records:
+            if record["id"] in ids:
+                file, line = ids[record["id"]]
+                problems.append(Problem(record["_file"], record["_line"], "columns.id", record["id"],
+                                        f"duplicate id (first in {file}:{line})"))
+            ids.setdefault(record["id"], (record["_file"], record["_line"]))
+        if problems:
+            problems.sort(key=lambda p: (p.path, p.line))
+            raise DataError(problems, what="data.files")
+        self._loaded = self._to_dataset(records)
+        return self._loaded
+
+    def _map_row(self, path: Path, line: int, row: dict, fixed_split: str | None, problems: list[Problem],
+                 unknown: dict, values_seen: dict) -> dict | None:
+        c = self.columns
+        record: dict[str, Any] = {"_file": str(path), "_line": line}
+        ok = True
+
+        def label(key: str, column: str, allowed: Sequence[str], mapping: dict[str, str]) -> str | None:
+            nonlocal ok
+            raw = _as_str(row.get(column))
+            if raw is None or raw.strip() == "":
+                return None  # no label: this row is left out of that task
+            raw = raw.strip()
+            values_seen[(str(path), column)].add(raw)
+            # FAVOR, Positive, Train: our names in another case need no mapping
+            value = mapping.get(raw) or mapping.get(raw.lower()) or (raw.lower() if raw.lower() in allowed else raw)
+            if value not in allowed:
+                unknown[(str(path), key, column, raw)].append(line)
+                ok = False
+            return value
+
+        text = row.get(_as_str(c["text"]))
+        if not isinstance(text, str) or not text.strip():
+            problems.append(Problem(str(path), line, f"columns.text={c['text']}", text, "must be a non-empty string"))
+            ok = False
+        record["text"] = text.strip() if isinstance(text, str) else ""
+        record["id"] = _as_str(row.get(_as_str(c["id"]))) if "id" in c else f"{path.stem}-{line}"
+        if record["id"] is None or not record["id"].strip():
+            problems.append(Problem(str(path), line, f"columns.id={c.get('id')}", record["id"], "must be a non-empty id"))
+            ok = False
+        if fixed_split is not None:
+            record["split"] = fixed_split
+        elif "split" in c:
+            record["split"] = label("columns.split", _as_str(c["split"]), SPLITS, self.split_names)
+            if record["split"] is None:
+                problems.append(Problem(str(path), line, f"columns.split={c['split']}", "", f"must be one of {', '.join(SPLITS)}"))
+                ok = False
+        else:
+            record["split"] = None  # drawn later from split_fractions
+        record["stance"] = {}
+        if self.stance_wide:
+            for target, column in c["stance"].items():
+                record["stance"][str(target)] = label(f"columns.stance.{target}", _as_str(column), STANCE_LABELS, self.stance_labels)
+        elif "stance" in c:
+            target = _as_str(row.get(_as_str(c["target"]))) if "target" in c else self.target
+            if target is None or not target.strip():
+                problems.append(Problem(str(path), line, f"columns.target={c.get('target')}", target, "must be a non-empty target name"))
+                ok = False
+            else:
+                target = self.target_names.get(target.strip(), target.strip())
+                record["stance"][target] = label("columns.stance", _as_str(c["stance"]), STANCE_LABELS, self.stance_labels)
+        record["sentiment"] = (label("columns.sentiment", _as_str(c["sentiment"]), SENTIMENT_LABELS, self.sentiment_labels)
+                               if "sentiment" in c else None)
+        return record if ok else None
+
+    def _to_dataset(self, records: list[dict]) -> tuple[datasets.DatasetDict, tuple[str, ...]]:
+        targets = tuple(dict.fromkeys(t for r in records for t in r["stance"]))
+        if self.split_fractions and any(r["split"] is None for r in records):
+            fractions = {str(k): float(v) for k, v in self.split_fractions.items()}
+            if set(fractions) - {"dev", "test"} or sum(fractions.values()) >= 1:
+                raise ValueError(f"data.split_fractions takes dev and test shares summing below 1; got {fractions}")
+            order = np.random.default_rng(self.seed).permutation(len(records))
+            n_dev, n_test = (round(fractions.get(s, 0) * len(records)) for s in ("dev", "test"))
+            for rank, i in enumerate(order):
+                records[i]["split"] = "test" if rank < n_test else "dev" if rank < n_test + n_dev else "train"
+        rows: dict[str, list[dict]] = {split: [] for split in SPLITS}
+        for r in records:
+            stance = r["stance"]
+            row = {"id": r["id"], "text": r["text"], "text_en": r["text"],
+                   "target": next(iter(stance)) if len(stance) == 1 else ""}
+            for target in targets:
+                value = stance.get(target)
+                row[stance_column(target)] = STANCE_LABELS.index(value) if value is not None else -1
+            row["sentiment"] = SENTIMENT_LABELS.index(r["sentiment"]) if r["sentiment"] is not None else -1
+            rows[r["split"]].append(row)
+        return build_dataset_dict(rows, row_features(targets), self.limit, self.seed), targets
