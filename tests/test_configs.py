@@ -37,7 +37,16 @@ def test_task_configs_instantiate(cfg_factory, task):
 
 @pytest.mark.parametrize("data", names("data"))
 def test_data_configs_instantiate(cfg_factory, data):
-    source = instantiate(cfg_factory(f"data={data}").data)
+    from omegaconf import OmegaConf
+    from omegaconf.errors import MissingMandatoryValue
+
+    cfg = cfg_factory(f"data={data}")
+    missing = OmegaConf.missing_keys(cfg.data)
+    if missing:  # a config the user must complete (data=table needs data.files) says which key
+        with pytest.raises(MissingMandatoryValue, match=sorted(missing)[0]):
+            instantiate(cfg.data)
+        return
+    source = instantiate(cfg.data)
     assert hasattr(source, "load") and source.name
 
 
