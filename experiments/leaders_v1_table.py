@@ -1,0 +1,105 @@
+"""Leaderboard of the leader corpus v1: every baseline on every task, beside the human ceiling.
+
+    stancebench-train -m experiment=leaders_v1_baselines hydra/launcher=joblib
+    stancebench-train -m experiment=leaders_v1_cross hydra/launcher=joblib
+    .venv/bin/python experiments/leaders_v1_table.py          # writes experiments/leaders_v1.md
+
+Reads the finished runs of those two tags in the MLflow store (the latest run per model and task on
+the current corpus hash) and the two annotations in data/leaders/annotations/.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import mlflow
+import pandas as pd
+
+from stancebench import metrics as M
+from stancebench.data import STANCE_LABELS, file_sha256, load_statements
+from stancebench.data.quality import agreement, load_annotations
+from stancebench.tracking import default_tracking_uri
+
+ROOT = Path(__file__).resolve().parents[1]
+LEADERS = ROOT / "data" / "leaders"
+TASKS = ["stance_us", "stance_ukraine", "stance_negotiations", "stance", "sentiment",
+         "stance_cross_us", "stance_cross_ukraine", "stance_cross_negotiations"]
+MODELS = ["majority", "tfidf_logreg", "tfidf_svm", "char_svm"]
+
+
+def runs(corpus_hash: str) -> pd.DataFrame:
+    mlflow.set_tracking_uri(default_tracking_uri())
+    found = []
+    for tag in ("leaders_v1_baselines", "leaders_v1_cross"):
+        found.append(mlflow.search_runs(
+            search_all_experiments=True,
+            filter_string=f"attributes.status = 'FINISHED' and tags.`{tag}` = 'true' "
+                          f"and tags.corpus_sha256 = '{corpus_hash}'",
+            order_by=["attributes.start_time DESC"]))
+    table = pd.concat(found, ignore_index=True)
+    if table.empty:
+        sys.exit("no finished leaders_v1 runs on the current corpus: run the two sweeps in this file's docstring")
+    return table.drop_duplicates(["tags.model", "tags.task"])  # newest first, so keep the latest
+
+
+def cell(run: pd.Series) -> str:
+    metric = "macro_recall" if run["tags.task"] == "sentiment" else "f_avg"
+    score, low, high = (run[f"metrics.test_{metric}{s}"] for s in ("", "_ci_low", "_ci_high"))
+    return f"{100 * score:.1f} [{100 * low:.1f}, {100 * high:.1f}]"
+
+
+def human_ceiling(records: list[dict]) -> dict[str, str]:
+    """Annotator B scored against annotator A (before adjudication) on the test statements."""
+    test_ids = {r["id"] for r in records if r["split"] == "test"}
+    first = load_annotations(LEADERS / "annotations" / "annotator_a.jsonl")
+    second = load_annotations(LEADERS / "annotations" / "annotator_b.jsonl")
+    table, _ = agreement(first.loc[first.index.isin(test_ids)], second.loc[second.index.isin(test_ids)])
+    targets = ("us", "ukraine", "negotiations")
+    scores = {f"stance_{t}": table.loc[f"stance_{t}", "human_score"] for t in targets}
+    scores["sentiment"] = table.loc["sentiment", "human_score"]
+    common = first.index.intersection(second.index).intersection(list(test_ids))
+    pooled_a = [label for t in targets for label in first.loc[common, f"stance_{t}"]]
+    pooled_b = [label for t in targets for label in second.loc[common, f"stance_{t}"]]
+    scores["stance"] = M.scores(pooled_a, pooled_b, STANCE_LABELS)["f_avg"]
+    return {task: f"{100 * value:.1f}" for task, value in scores.items()}
+
+
+def main() -> None:
+    corpus = LEADERS / "statements.jsonl"
+    corpus_hash = file_sha256(corpus)
+    records = load_statements(corpus)
+    found = runs(corpus_hash)
+    board = pd.DataFrame("", index=MODELS, columns=TASKS)
+    for _, run in found.iterrows():
+        if run["tags.model"] in MODELS and run["tags.task"] in TASKS:
+            board.loc[run["tags.model"], run["tags.task"]] = cell(run)
+    board.loc["human (B vs A)"] = pd.Series(human_ceiling(records))
+    board = board.fillna("")
+    board.index.name = "model"
+    lines = [
+        "# Leader corpus v1: baselines and the human ceiling",
+        "",
+        f"Corpus `data/leaders/statements.jsonl`, sha256 `{corpus_hash[:16]}...`, {len(records)} statements "
+        f"(test: {sum(r['split'] == 'test' for r in records)}). Test scores x 100 with bootstrap 95% CIs "
+        "(1,000 resamples). Stance: F_avg = (F1(favor) + F1(against)) / 2, pooled over targets for `stance` "
+        "and `stance_cross_*`; sentiment: macro recall. Reproduce with the commands in "
+        "`experiments/leaders_v1_table.py`. The runs are in the MLflow store (tags `leaders_v1_baselines`, "
+        "`leaders_v1_cross`).",
+        "",
+        board.to_markdown(),
+        "",
+        "- **human (B vs A)**: the blind second annotation scored against the first (the writers' labels), "
+        "before adjudication, on the test statements: the ceiling a model that learns the guidelines could "
+        "hope to reach. Gold labels are the adjudicated ones, so both annotators score higher against gold.",
+        "- `stance_cross_<target>`: trained on the two other targets, tested on `<target>` alone "
+        "(target-augmented features: only the shared block applies to the unseen target).",
+        "",
+    ]
+    text = "\n".join(lines)
+    (ROOT / "experiments" / "leaders_v1.md").write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
