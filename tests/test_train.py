@@ -136,3 +136,16 @@ def test_baseline_run_never_imports_torch(tmp_path):
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr[-2000:]
+
+
+def test_app_reports_bad_corpus_without_traceback(tmp_path):
+    bad = write_jsonl(tmp_path / "bad.jsonl", [statement(0), statement(1, sentiment="furious")])
+    result = subprocess.run(
+        [sys.executable, "-m", "stancebench.train", f"data.path={bad}", f"paths.log_dir={tmp_path}",
+         f"tracking.uri=sqlite:///{tmp_path}/mlflow.db"],
+        capture_output=True, text=True, timeout=300,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 1
+    assert f"{bad}:2: field 'sentiment': must be one of positive, negative, neutral (got 'furious')" in output
+    assert "Traceback" not in output

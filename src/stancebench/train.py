@@ -171,7 +171,14 @@ def train(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
 @hydra.main(version_base="1.3", config_path=str(conf_dir()), config_name="train")
 def main(cfg: DictConfig) -> float:
     """Console script `stancebench-train`; returns the optimized metric for sweepers."""
-    metrics, objects = train(cfg)
+    from stancebench.data import DataError
+
+    try:
+        metrics, objects = train(cfg)
+    except (DataError, tracking.TrackingUnavailable) as err:
+        # the user's input is wrong, not the code: the report alone, no traceback
+        log.error(str(err))
+        raise SystemExit(1) from err
     name = cfg.get("optimized_metric") or f"dev_{objects['task'].main_score}"
     return get_metric_value(metrics, name)
 
