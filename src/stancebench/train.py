@@ -172,10 +172,11 @@ def train(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
 def main(cfg: DictConfig) -> float:
     """Console script `stancebench-train`; returns the optimized metric for sweepers."""
     from stancebench.data import DataError
+    from stancebench.data.public import ExternalDataMissing
 
     try:
         metrics, objects = train(cfg)
-    except (DataError, tracking.TrackingUnavailable) as err:
+    except (DataError, ExternalDataMissing, tracking.TrackingUnavailable) as err:
         # the user's input is wrong, not the code: the report alone, no traceback
         log.error(str(err))
         raise SystemExit(1) from err
