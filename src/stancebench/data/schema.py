@@ -155,16 +155,23 @@ def read_jsonl(path: str | Path) -> tuple[list[tuple[int, dict]], list[Problem]]
         if not line.strip():
             problems.append(Problem(str(path), number, None, None, "blank line (one JSON object per line)"))
             continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as err:
-            problems.append(Problem(str(path), number, None, line, f"malformed JSON: {err.msg} at column {err.colno}"))
-            continue
-        if not isinstance(obj, dict):
-            problems.append(Problem(str(path), number, None, obj, "must be a JSON object"))
-            continue
-        rows.append((number, obj))
+        obj = parse_json_object(path, number, line, problems)
+        if obj is not None:
+            rows.append((number, obj))
     return rows, problems
+
+
+def parse_json_object(path: str | Path, number: int, line: str, problems: list[Problem]) -> dict | None:
+    """One line's JSON object, or None after recording why it is not one."""
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as err:
+        problems.append(Problem(str(path), number, None, line, f"malformed JSON: {err.msg} at column {err.colno}"))
+        return None
+    if not isinstance(obj, dict):
+        problems.append(Problem(str(path), number, None, obj, "must be a JSON object (one per line)"))
+        return None
+    return obj
 
 
 def check_record(path: str, line: int, record: dict) -> list[Problem]:

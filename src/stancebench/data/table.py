@@ -27,7 +27,15 @@ import datasets
 import numpy as np
 
 from stancebench.data.public import build_dataset_dict, row_features
-from stancebench.data.schema import SENTIMENT_LABELS, SPLITS, STANCE_LABELS, DataError, Problem, stance_column
+from stancebench.data.schema import (
+    SENTIMENT_LABELS,
+    SPLITS,
+    STANCE_LABELS,
+    DataError,
+    Problem,
+    parse_json_object,
+    stance_column,
+)
 
 FORMATS = {".jsonl": "jsonl", ".json": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".txt": "tsv"}
 DEFAULT_SPLIT_NAMES = {"train": "train", "training": "train", "dev": "dev", "val": "dev", "valid": "dev",
@@ -215,13 +223,8 @@ class TableSource:
                 line = line.removesuffix("\r")
                 if not line.strip():
                     continue
-                try:
-                    obj = json.loads(line)
-                except json.JSONDecodeError as err:
-                    problems.append(Problem(str(path), number, None, line, f"malformed JSON: {err.msg} at column {err.colno}"))
-                    continue
-                if not isinstance(obj, dict):
-                    problems.append(Problem(str(path), number, None, obj, "must be a JSON object (one per line)"))
+                obj = parse_json_object(path, number, line, problems)
+                if obj is None:
                     continue
                 seen.update(dict.fromkeys(obj))
                 rows.append((number, obj))
