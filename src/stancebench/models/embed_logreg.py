@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from stancebench.models import _hf
+from stancebench.models._skops import skops_io
 from stancebench.models.base import LabelsMixin, as_frame, read_config, write_config, write_model_card
 
 log = logging.getLogger(__name__)
@@ -139,7 +140,7 @@ class EmbedLogregClassifier(LabelsMixin):
 
     def save(self, path: str | Path, task: str | None = None) -> Path:
         """Head as `head.skops`; encoder referenced (bundled MiniLM) or copied to `encoder/`."""
-        import skops.io as sio
+        sio = skops_io()
 
         if self.head is None:
             raise RuntimeError("nothing to save: this EmbedLogregClassifier is not fitted")
@@ -173,7 +174,7 @@ class EmbedLogregClassifier(LabelsMixin):
     @classmethod
     def load(cls, path: str | Path, trusted: Sequence[str] = ()) -> "EmbedLogregClassifier":
         """Load a saved model; head types outside `TRUSTED_TYPES` + `trusted` are refused."""
-        import skops.io as sio
+        sio = skops_io()
 
         path = Path(path)
         config = read_config(path)
