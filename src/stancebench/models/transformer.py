@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -91,8 +92,9 @@ class TransformerClassifier(LabelsMixin):
             eval_set: tuple[pd.DataFrame, Sequence[str]] | None = None) -> "TransformerClassifier":
         """Fine-tune on (X, y); with `eval_set`, evaluate each epoch and keep the best epoch.
 
-        Inside an active MLflow run, each epoch's dev metrics and training loss are logged with
-        `step=epoch` as `epoch_dev_<metric>` and `epoch_train_loss`.
+        Inside an active MLflow run, each epoch's dev metrics, training loss and training time are
+        logged with `step=epoch` as `epoch_dev_<metric>`, `epoch_train_loss`, `epoch_train_seconds`
+        (also kept in `self.history` and the saved `stancebench.json`).
         """
         import torch
         from transformers import (AutoModelForSequenceClassification, AutoTokenizer, DataCollatorWithPadding,
@@ -262,13 +264,31 @@ def _compute_metrics(labels: Sequence[str]) -> Any:
 
 
 def _epoch_metrics(history: list[dict[str, float]]) -> Any:
-    """A Trainer callback: each epoch's dev metrics and training loss, appended to `history` and
-    logged to the active MLflow run with `step=epoch` (defined here so that importing this module
-    does not import transformers)."""
+    """A Trainer callback: each epoch's dev metrics, training loss and training time, appended to
+    `history` and logged to the active MLflow run with `step=epoch` (defined here so that importing
+    this module does not import transformers)."""
     import mlflow
     from transformers import TrainerCallback
 
     class EpochMetrics(TrainerCallback):
+        started = 0.0
+
+        def on_epoch_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+            self.started = time.perf_counter()
+
+        def on_epoch_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+            # before this epoch's evaluation and checkpoint: training time only
+            self.record(state, {"epoch_train_seconds": time.perf_counter() - self.started})
+
+        def record(self, state: Any, metrics: dict[str, float]) -> None:
+            epoch = int(round(state.epoch))
+            row = next((r for r in history if r["epoch"] == epoch), None)
+            if row is None:
+                history.append(row := {"epoch": epoch})
+            row.update(metrics)
+            if mlflow.active_run() is not None:
+                mlflow.log_metrics(metrics, step=epoch)
+
         def on_log(self, args: Any, state: Any, control: Any, logs: dict | None = None, **kwargs: Any) -> None:
             if not logs or state.epoch is None:
                 return
@@ -279,12 +299,6 @@ def _epoch_metrics(history: list[dict[str, float]]) -> Any:
                 metrics = {"epoch_train_loss": float(logs["loss"])}
             else:  # the end-of-training summary
                 return
-            epoch = int(round(state.epoch))
-            row = next((r for r in history if r["epoch"] == epoch), None)
-            if row is None:
-                history.append(row := {"epoch": epoch})
-            row.update(metrics)
-            if mlflow.active_run() is not None:
-                mlflow.log_metrics(metrics, step=epoch)
+            self.record(state, metrics)
 
     return EpochMetrics()
