@@ -41,7 +41,7 @@ class TransformerClassifier(LabelsMixin):
         epochs: maximum number of epochs.
         batch_size: training batch size.
         max_length: tokens per input (pair inputs: target + text) after truncation.
-        warmup_ratio: fraction of the training steps spent warming up the learning rate.
+        warmup_ratio: fraction of the training steps spent warming up the learning rate, in [0, 1).
         weight_decay: AdamW weight decay.
         class_weighted: weight the cross-entropy by inverse class frequency (sklearn's "balanced").
         early_stopping_patience: stop after this many epochs without a better dev headline metric
@@ -66,6 +66,8 @@ class TransformerClassifier(LabelsMixin):
                  name: str = "transformer"):
         self.pretrained = None if pretrained is None else str(pretrained)
         self.lr, self.epochs, self.batch_size, self.max_length = float(lr), int(epochs), int(batch_size), int(max_length)
+        if not 0.0 <= float(warmup_ratio) < 1.0:
+            raise ValueError(f"model.warmup_ratio must be in [0, 1), a fraction of the training steps; got {warmup_ratio}")
         self.warmup_ratio, self.weight_decay = float(warmup_ratio), float(weight_decay)
         self.class_weighted = bool(class_weighted)
         self.early_stopping_patience = early_stopping_patience
