@@ -5,6 +5,7 @@ experiments/results/transformers.json.
 
     PYTHONPATH=src python experiments/run_transformers.py                       # everything (~35 min on 2 CPU cores)
     python experiments/run_transformers.py --models transformer --tasks stance_us  # a part
+    python experiments/run_transformers.py --models transformer --seeds 43 44      # seed spread
     python experiments/run_transformers.py --report-only                        # only the table, from the store
 
 Runs go to the project's MLflow store (or --tracking-uri) tagged `exp_transformers`; the table
@@ -29,14 +30,15 @@ BASELINES = ("tfidf_logreg", "tfidf_svm", "char_svm")
 TASKS = ("stance_us", "stance_ukraine", "stance_negotiations", "sentiment", "stance",
          "stance_cross_us", "stance_cross_ukraine", "stance_cross_negotiations")
 TAG = "exp_transformers"
+MAIN_SEED = 42  # conf/experiment/transformers.yaml
 BEGIN, END = "<!-- results:begin (written by experiments/run_transformers.py) -->", "<!-- results:end -->"
 
 
-def sweeps(models: list[str], tasks: list[str]) -> list[list[str]]:
+def sweeps(models: list[str], tasks: list[str], seeds: list[int]) -> list[list[str]]:
     """Hydra multirun override lists: plain tasks in one sweep, held-out targets in another."""
     plain = [t for t in tasks if not t.startswith("stance_cross_")]
     held_out = [t.removeprefix("stance_cross_") for t in tasks if t.startswith("stance_cross_")]
-    common = ["experiment=transformers", f"model={','.join(models)}"]
+    common = ["experiment=transformers", f"model={','.join(models)}", f"seed={','.join(map(str, seeds))}"]
     result = []
     if plain:
         result.append([*common, f"task={','.join(plain)}"])
@@ -45,8 +47,8 @@ def sweeps(models: list[str], tasks: list[str]) -> list[list[str]]:
     return result
 
 
-def run(models: list[str], tasks: list[str], extra: list[str]) -> None:
-    for overrides in sweeps(models, tasks):
+def run(models: list[str], tasks: list[str], seeds: list[int], extra: list[str]) -> None:
+    for overrides in sweeps(models, tasks, seeds):
         command = [sys.executable, "-m", "stancebench.train", "-m", *overrides, *extra]
         print("$", " ".join(command), flush=True)
         started = time.perf_counter()
@@ -56,7 +58,7 @@ def run(models: list[str], tasks: list[str], extra: list[str]) -> None:
 
 
 def collect(tracking_uri: str | None) -> tuple[list[dict], str]:
-    """The latest finished run per (model, task) on the current corpus."""
+    """The latest finished run per (model, task, seed) on the current corpus."""
     import mlflow
 
     from stancebench._paths import data_dir
@@ -71,7 +73,7 @@ def collect(tracking_uri: str | None) -> tuple[list[dict], str]:
     )
     rows, seen = [], set()
     for run in runs:
-        key = (run.data.tags["model"], run.data.tags["task"])
+        key = (run.data.tags["model"], run.data.tags["task"], run.data.params["seed"])
         if key in seen:
             continue
         seen.add(key)
@@ -89,13 +91,13 @@ def collect(tracking_uri: str | None) -> tuple[list[dict], str]:
 
 
 def table(rows: list[dict], corpus_sha: str, tracking_uri: str | None) -> str:
-    by = {(r["model"], r["task"]): r for r in rows}
+    by = {(r["model"], r["task"]): r for r in rows if r["seed"] == MAIN_SEED}
 
     def cell(r: dict | None) -> str:
         return "—" if r is None else f"**{r['test']:.3f}** [{r['ci_low']:.3f}, {r['ci_high']:.3f}] (dev {r['dev']:.3f})"
 
     lines = [
-        f"Corpus sha256 `{corpus_sha}`; seed {rows[0]['seed'] if rows else '?'}; one run per cell. Test headline metric "
+        f"Corpus sha256 `{corpus_sha}`; seed {MAIN_SEED}; one run per cell. Test headline metric "
         "(F_avg for stance, macro recall for sentiment) with its bootstrap 95% CI, dev score in brackets. "
         "Best baseline = the baseline with the best dev score.",
         "",
@@ -119,9 +121,29 @@ def table(rows: list[dict], corpus_sha: str, tracking_uri: str | None) -> str:
         times = [f"{by[(m, task)]['train_seconds']:.0f} / {by[(m, task)]['run_seconds']:.0f}" if (m, task) in by else "—"
                  for m in MODELS]
         lines.append(f"| {task} | " + " | ".join(times) + f" | {_epochs_run(by.get(('transformer', task)), tracking_uri)} |")
+    lines += _seed_spread(rows)
     total = sum(r["run_seconds"] for r in rows)
     lines += ["", f"Total run time of these {len(rows)} runs: {total / 60:.1f} min."]
     return "\n".join(lines)
+
+
+def _seed_spread(rows: list[dict]) -> list[str]:
+    """Test scores per seed, mean and standard deviation, for models run with several seeds."""
+    import statistics
+
+    scores: dict[tuple[str, str], dict[int, float]] = {}
+    for r in rows:
+        scores.setdefault((r["model"], r["task"]), {})[r["seed"]] = r["test"]
+    several = {key: by_seed for key, by_seed in scores.items() if len(by_seed) > 1}
+    if not several:
+        return []
+    lines = ["", "Seed spread (test headline metric per seed; the CI above is over test examples, this is over "
+             "training randomness):", "", "| model | task | per seed | mean | sd |", "| --- | --- | --- | ---: | ---: |"]
+    for (model, task), by_seed in sorted(several.items(), key=lambda kv: (kv[0][0], TASKS.index(kv[0][1]))):
+        values = [by_seed[seed] for seed in sorted(by_seed)]
+        per_seed = ", ".join(f"{seed}: {by_seed[seed]:.3f}" for seed in sorted(by_seed))
+        lines.append(f"| {model} | {task} | {per_seed} | {statistics.mean(values):.3f} | {statistics.stdev(values):.3f} |")
+    return lines
 
 
 def _epochs_run(row: dict | None, tracking_uri: str | None) -> str:
@@ -149,6 +171,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--models", nargs="+", default=list(MODELS), choices=MODELS)
     parser.add_argument("--tasks", nargs="+", default=list(TASKS), choices=TASKS)
+    parser.add_argument("--seeds", nargs="+", type=int, default=[MAIN_SEED],
+                        help=f"training seeds; the main table uses {MAIN_SEED}, others give a seed-spread table")
     parser.add_argument("--tracking-uri", default=None, help="MLflow store (default: the project's mlflow.db)")
     parser.add_argument("--report-only", action="store_true", help="write the table from runs already logged")
     parser.add_argument("overrides", nargs="*",
@@ -156,7 +180,7 @@ def main() -> None:
     args = parser.parse_args()
     extra = [*args.overrides, *([f"tracking.uri={args.tracking_uri}"] if args.tracking_uri else [])]
     if not args.report_only:
-        run(args.models, args.tasks, extra)
+        run(args.models, args.tasks, args.seeds, extra)
     write(*collect(args.tracking_uri), args.tracking_uri)
 
 
