@@ -15,6 +15,9 @@ import pytest
 # never reach the Hugging Face hub: everything below is local
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
+# idle OpenMP threads sleep: on a busy CPU, spinning torch threads slow these tests ~3x
+# (experiments/transformers.md, Throughput); read when torch loads, so set before importing it
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
