@@ -3,13 +3,14 @@ scikit-learn baselines on every task: runs the sweeps of conf/experiment/transfo
 writes the results table into experiments/transformers.md (between its `results` markers) and
 experiments/results/transformers.json.
 
-    PYTHONPATH=src python experiments/run_transformers.py                       # everything (~35 min on 2 CPU cores)
+    PYTHONPATH=src python experiments/run_transformers.py                       # everything, seed 42 (13 min on 2 shared vCPUs)
     python experiments/run_transformers.py --models transformer --tasks stance_us  # a part
     python experiments/run_transformers.py --models transformer --seeds 43 44      # seed spread
     python experiments/run_transformers.py --report-only                        # only the table, from the store
 
 Runs go to the project's MLflow store (or --tracking-uri) tagged `exp_transformers`; the table
-uses the latest finished run per (model, task) on the current corpus (its sha256 is in the table).
+uses the latest finished run per (model, task, seed) on the current corpus (its sha256 is in the
+table).
 The "best baseline" of a task is the baseline with the best *dev* headline score (chosen without
 looking at test).
 """

@@ -121,7 +121,10 @@ class EmbedLogregClassifier(LabelsMixin):
         if unknown:
             raise ValueError(f"training labels {unknown} are not in the task's label set {list(labels)}")
         self.labels, self.pairs = list(labels), "target" in X
-        self._load_encoder(_hf.resolve_pretrained(self.pretrained))
+        source = _hf.resolve_pretrained(self.pretrained)
+        log.info(f"Embedding {len(y)} {'(target, text) pairs' if self.pairs else 'texts'} with the frozen "
+                 f"encoder {source} (model.pretrained={self.pretrained})")
+        self._load_encoder(source)
         self.head = LogisticRegression(C=self.C, class_weight="balanced", max_iter=self.max_iter,
                                        random_state=self.seed)
         self.head.fit(self.embed(self.inputs(X)), y)
