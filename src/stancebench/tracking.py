@@ -148,6 +148,7 @@ def _requirements(model: "Classifier") -> list[str]:
     from importlib.metadata import version
 
     packages = ["mlflow", "pandas", "scikit-learn", "skops", "scipy", "omegaconf", "filelock"]
-    if getattr(model, "format", "") == "transformer":
+    if getattr(model, "format", "") in ("transformer", "embed_logreg"):
         packages += ["torch", "transformers", "safetensors", "tokenizers"]
+    packages += getattr(model, "extra_requirements", [])  # e.g. the package of a referenced encoder
     return [f"{name}=={version(name)}" for name in packages]

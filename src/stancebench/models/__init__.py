@@ -20,6 +20,10 @@ def load_saved(path: str | Path) -> Classifier:
         from stancebench.models.transformer import TransformerClassifier  # torch only when needed
 
         return TransformerClassifier.load(path)
+    if config["format"] == "embed_logreg":
+        from stancebench.models.embed_logreg import EmbedLogregClassifier
+
+        return EmbedLogregClassifier.load(path)
     raise ValueError(f"{path}: unknown model format {config['format']!r} in {CONFIG_NAME}")
 
 

