@@ -148,7 +148,9 @@ def _requirements(model: "Classifier") -> list[str]:
     from importlib.metadata import version
 
     packages = ["mlflow", "pandas", "scikit-learn", "skops", "scipy", "omegaconf", "filelock"]
-    if getattr(model, "format", "") in ("transformer", "embed_logreg"):
+    parts = [model, *([model.inner] if hasattr(model, "inner") else [])]  # a wrapper (per_target) and its model
+    if any(getattr(part, "format", "") in ("transformer", "embed_logreg") for part in parts):
         packages += ["torch", "transformers", "safetensors", "tokenizers"]
-    packages += getattr(model, "extra_requirements", [])  # e.g. the package of a referenced encoder
-    return [f"{name}=={version(name)}" for name in packages]
+    for part in parts:
+        packages += getattr(part, "extra_requirements", [])  # e.g. the package of a referenced encoder
+    return [f"{name}=={version(name)}" for name in dict.fromkeys(packages)]
