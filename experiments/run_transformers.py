@@ -83,7 +83,7 @@ def collect(tracking_uri: str | None) -> tuple[list[dict], str]:
         rows.append({
             "model": key[0], "task": key[1], "metric": metric, "dev": m[f"dev_{metric}"], "test": m[f"test_{metric}"],
             "ci_low": m[f"test_{metric}_ci_low"], "ci_high": m[f"test_{metric}_ci_high"],
-            "test_macro_f1": m["test_macro_f1"], "train_seconds": m["train_seconds"],
+            "test_macro_f1": m["test_macro_f1"], "train_seconds": m["time_fit_s"],
             "run_seconds": (run.info.end_time - run.info.start_time) / 1000,
             "epochs": int(run.data.params["model.epochs"]) if "model.epochs" in run.data.params else None,
             "seed": int(run.data.params["seed"]), "run_id": run.info.run_id, "git_commit": run.data.tags.get("git_commit"),
