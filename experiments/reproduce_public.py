@@ -325,13 +325,19 @@ def cross_notes(results: dict) -> list[str]:
     if get(pairs[0][0]) is None:
         return []
     tweeteval_in = find(runs, "**word+char TF-IDF SVM** (experiment=tweeteval_sentiment_paper)")
+    from collections import Counter
+
+    from stancebench.data import load_statements
+
+    sizes = Counter(r["split"] for r in load_statements(ROOT / "data" / "leaders" / "statements.jsonl"))
     lines = [
         f"- Sentiment transfers partly. On the leader test set, a model trained on ~47k tweets scores "
         f"{get(pairs[0][1]):.2f} and one trained on 2.6k SemEval-2016 tweets {get(pairs[0][2]):.2f}, against "
-        f"{get(pairs[0][0]):.2f} in-domain (258 statements; leader test has 75 statements, so CIs are wide). "
+        f"{get(pairs[0][0]):.2f} in-domain ({sizes['train']:,} training statements; the leader test split has {sizes['test']} "
+        "statements, so its CIs are wide). "
         f"The reverse, leaders -> TweetEval, scores {get('sentiment: leaders -> TweetEval'):.2f}"
         + (f" against {score(tweeteval_in):.2f} in-domain" if tweeteval_in else "")
-        + ": 258 statements of diplomatic English do not cover tweet vocabulary.",
+        + f": {sizes['train']:,} statements of diplomatic English do not cover tweet vocabulary.",
         f"- Stance does not transfer. The targets are disjoint (us / ukraine / negotiations vs abortion / atheism / "
         f"climate / feminist / hillary), so the pooled model can only use the features it shares across targets: "
         f"leaders -> TweetEval {get('stance: leaders -> TweetEval'):.2f} ({recalls(find(runs, 'stance: leaders -> TweetEval'))}; "
