@@ -57,6 +57,15 @@ class LabelsMixin:
         return self.predict(texts, target=target)
 
 
+def checked_labels(y: Sequence[str], labels: Sequence[str]) -> list[str]:
+    """The training labels as a list; raises if one is outside the task's label set."""
+    y = list(y)
+    unknown = sorted(set(y) - set(labels))
+    if unknown:
+        raise ValueError(f"training labels {unknown} are not in the task's label set {list(labels)}")
+    return y
+
+
 def write_config(path: Path, config: dict) -> None:
     (path / CONFIG_NAME).write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 

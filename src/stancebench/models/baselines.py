@@ -14,7 +14,14 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import Pipeline
 
 from stancebench.models._skops import skops_io
-from stancebench.models.base import LabelsMixin, as_frame, read_config, write_config, write_model_card
+from stancebench.models.base import (
+    LabelsMixin,
+    as_frame,
+    checked_labels,
+    read_config,
+    write_config,
+    write_model_card,
+)
 
 # The types a saved baseline may contain. skops refuses anything else on load; an allow-list read
 # from the file itself would be no safeguard (mlflow PR #25686).
@@ -84,12 +91,10 @@ class SklearnClassifier(LabelsMixin):
 
     def fit(self, X: pd.DataFrame, y: Sequence[str], labels: Sequence[str],
             eval_set: Any = None) -> "SklearnClassifier":
-        unknown = sorted(set(y) - set(labels))
-        if unknown:
-            raise ValueError(f"training labels {unknown} are not in the task's label set {list(labels)}")
+        y = checked_labels(y, labels)
         self.labels = list(labels)
         self.pairs = "target" in X
-        self.pipeline.fit(X, list(y))
+        self.pipeline.fit(X, y)
         return self
 
     def predict_proba(self, texts: Any, target: str | None = None) -> np.ndarray:

@@ -26,7 +26,7 @@ import pandas as pd
 
 from stancebench.models import _hf
 from stancebench.models._skops import skops_io
-from stancebench.models.base import LabelsMixin, as_frame, read_config, write_config, write_model_card
+from stancebench.models.base import LabelsMixin, as_frame, checked_labels, read_config, write_config, write_model_card
 
 log = logging.getLogger(__name__)
 
@@ -116,10 +116,7 @@ class EmbedLogregClassifier(LabelsMixin):
         from sklearn.linear_model import LogisticRegression
 
         X = as_frame(X)
-        y = list(y)
-        unknown = sorted(set(y) - set(labels))
-        if unknown:
-            raise ValueError(f"training labels {unknown} are not in the task's label set {list(labels)}")
+        y = checked_labels(y, labels)
         self.labels, self.pairs = list(labels), "target" in X
         source = _hf.resolve_pretrained(self.pretrained)
         log.info(f"Embedding {len(y)} {'(target, text) pairs' if self.pairs else 'texts'} with the frozen "

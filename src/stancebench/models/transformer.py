@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from stancebench.models import _hf
-from stancebench.models.base import LabelsMixin, as_frame, read_config, write_config, write_model_card
+from stancebench.models.base import LabelsMixin, as_frame, checked_labels, read_config, write_config, write_model_card
 
 log = logging.getLogger(__name__)
 
@@ -103,10 +103,7 @@ class TransformerClassifier(LabelsMixin):
                                   EarlyStoppingCallback, Trainer, TrainingArguments, set_seed)
 
         X = as_frame(X)
-        y = list(y)
-        unknown = sorted(set(y) - set(labels))
-        if unknown:
-            raise ValueError(f"training labels {unknown} are not in the task's label set {list(labels)}")
+        y = checked_labels(y, labels)
         self.labels, self.pairs = list(labels), "target" in X
         source = _hf.resolve_pretrained(self.pretrained)
         log.info(f"Fine-tuning {source} (model.pretrained={self.pretrained}) on {len(y)} "
