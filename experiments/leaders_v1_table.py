@@ -16,9 +16,8 @@ from pathlib import Path
 import mlflow
 import pandas as pd
 
-from stancebench import metrics as M
-from stancebench.data import STANCE_LABELS, file_sha256, load_statements
-from stancebench.data.quality import agreement, load_annotations
+from stancebench.data import file_sha256, load_statements
+from stancebench.data.quality import annotator_scores, load_annotations
 from stancebench.tracking import default_tracking_uri
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -54,15 +53,7 @@ def human_ceiling(records: list[dict]) -> dict[str, str]:
     test_ids = {r["id"] for r in records if r["split"] == "test"}
     first = load_annotations(LEADERS / "annotations" / "annotator_a.jsonl")
     second = load_annotations(LEADERS / "annotations" / "annotator_b.jsonl")
-    table, _ = agreement(first.loc[first.index.isin(test_ids)], second.loc[second.index.isin(test_ids)])
-    targets = ("us", "ukraine", "negotiations")
-    scores = {f"stance_{t}": table.loc[f"stance_{t}", "human_score"] for t in targets}
-    scores["sentiment"] = table.loc["sentiment", "human_score"]
-    common = first.index.intersection(second.index).intersection(list(test_ids))
-    pooled_a = [label for t in targets for label in first.loc[common, f"stance_{t}"]]
-    pooled_b = [label for t in targets for label in second.loc[common, f"stance_{t}"]]
-    scores["stance"] = M.scores(pooled_a, pooled_b, STANCE_LABELS)["f_avg"]
-    return {task: f"{100 * value:.1f}" for task, value in scores.items()}
+    return {task: f"{100 * value:.1f}" for task, value in annotator_scores(first, second, test_ids).items()}
 
 
 def main() -> None:

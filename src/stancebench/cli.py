@@ -4,6 +4,10 @@
     stancebench data stats [PATH]
     stancebench data leakage [PATH] [--threshold 0.6]
     stancebench data agreement A.jsonl B.jsonl
+    stancebench ungd select --out candidates.jsonl      (rerun the UN General Debate selection rule)
+    stancebench ungd build                               (units.jsonl from passes A, B and the adjudication)
+    stancebench ungd check [--units UNITS]               (every unit's text found and matching its hash)
+    stancebench ungd show UKR_77_2022#12                 (a unit's text, read from the corpus)
     stancebench report [--experiment leaders/stance_us]
     stancebench predict runs:/<run_id>/model "We are ready for talks." --target negotiations
 """
@@ -107,6 +111,100 @@ def _agreement(args: argparse.Namespace) -> int:
     return 0
 
 
+def _ungd_select(args: argparse.Namespace) -> int:
+    import json
+    from collections import Counter
+
+    from stancebench.data.ungd_units import select_units
+
+    corpus_dir = args.root / "ungdc"
+    if not corpus_dir.is_dir():
+        from stancebench.data.ungd import SOURCE_HINT
+
+        print(f"no UN General Debate Corpus at {corpus_dir}. {SOURCE_HINT}", file=sys.stderr)
+        return 1
+    rows = select_units(corpus_dir, seed=args.seed)
+    lines = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+    if args.out:
+        args.out.write_text(lines, encoding="utf-8")
+    else:
+        sys.stdout.write(lines)
+    years = Counter(row["year"] for row in rows)
+    groups = Counter(group for row in rows for group in row["selected_by"])
+    print(f"{len(rows)} units from {len({r['country'] for r in rows})} countries; per year "
+          f"{dict(sorted(years.items()))}; per pattern group {dict(groups)}"
+          + (f"; written to {args.out}" if args.out else ""), file=sys.stderr)
+    return 0
+
+
+def _ungd_build(args: argparse.Namespace) -> int:
+    import json
+
+    from stancebench.data import DataError
+    from stancebench.data.quality import load_annotations
+    from stancebench.data.schema import read_jsonl
+    from stancebench.data.ungd_units import build_units, gold_labels, select_units
+
+    folder = args.annotation
+    try:
+        a = load_annotations(folder / "annotator_a.jsonl").to_dict("index")
+        b = load_annotations(folder / "annotator_b.jsonl").to_dict("index")
+        adjudication, problems = read_jsonl(folder / "adjudication.jsonl")
+        if problems:
+            raise DataError(problems, what="adjudication file")
+        candidates = select_units(args.root / "ungdc")
+        gold, problems = gold_labels([r["id"] for r in candidates], a, b, adjudication,
+                                     str(folder / "adjudication.jsonl"))
+        if problems:
+            raise DataError(problems, what="annotation files")
+    except DataError as err:
+        print(err, file=sys.stderr)
+        return 1
+    rows = build_units(candidates, gold, seed=args.seed)
+    args.out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    print(f"{len(rows)} units written to {args.out}")
+    return 0
+
+
+def _ungd_source(args: argparse.Namespace):
+    from stancebench.data.ungd import UNGDSource
+
+    return UNGDSource(args.root, args.units)
+
+
+def _ungd_check(args: argparse.Namespace) -> int:
+    from stancebench.data import DataError, ExternalDataMissing
+
+    try:
+        records, _ = _ungd_source(args).records()
+    except (DataError, ExternalDataMissing) as err:
+        print(err, file=sys.stderr)
+        return 1
+    print(f"{args.units}: {len(records)} units from {len({r['country'] for r in records})} countries, "
+          f"every text found under {args.root} and matching its sha256")
+    return 0
+
+
+def _ungd_show(args: argparse.Namespace) -> int:
+    from stancebench.data import DataError, ExternalDataMissing
+
+    try:
+        records, texts = _ungd_source(args).records()
+    except (DataError, ExternalDataMissing) as err:
+        print(err, file=sys.stderr)
+        return 1
+    by_id = {r["id"]: r for r in records}
+    for uid in args.ids:
+        if uid not in by_id:
+            print(f"no unit {uid!r} in {args.units}", file=sys.stderr)
+            return 1
+        r = by_id[uid]
+        labels = " ".join(f"{k}={r[k]}" for k in ("stance_us", "stance_ukraine", "stance_negotiations", "sentiment"))
+        print(f"{uid} ({r['speaker']}, {r['speaker_post']}, {r['country']} {r['year']}; {r['split']}) {labels}\n"
+              f"{texts[uid]}\n")
+    return 0
+
+
 def _report(args: argparse.Namespace) -> int:
     from stancebench.report import leaderboard
 
@@ -156,6 +254,31 @@ def build_parser() -> argparse.ArgumentParser:
     agree.add_argument("a", type=Path, help="first annotation (or the corpus): id + label fields per line")
     agree.add_argument("b", type=Path, help="second annotation; its ids must be in A")
     agree.set_defaults(fn=_agreement)
+
+    from stancebench.data.ungd import DEFAULT_UNITS, default_root
+
+    ungd = commands.add_parser("ungd", help="the UN General Debate units (data=ungd)").add_subparsers(
+        dest="ungd_command", required=True)
+    select = ungd.add_parser("select", help="rerun the selection rule: candidate units, no labels (JSONL)")
+    select.add_argument("--out", type=Path, help="write here (default: stdout)")
+    select.add_argument("--seed", type=int, default=0, help="seed of the random sample of other units (default 0)")
+    select.set_defaults(fn=_ungd_select)
+    build = ungd.add_parser("build", help="units.jsonl from the selection, passes A and B and the adjudication")
+    build.add_argument("--annotation", type=Path, default=DEFAULT_UNITS.parent / "annotation",
+                       help="folder with annotator_a.jsonl, annotator_b.jsonl, adjudication.jsonl")
+    build.add_argument("--out", type=Path, default=DEFAULT_UNITS)
+    build.add_argument("--seed", type=int, default=0, help="seed of the country-disjoint split (default 0)")
+    build.set_defaults(fn=_ungd_build)
+    check = ungd.add_parser("check", help="every unit valid, its text found and matching its hash")
+    check.set_defaults(fn=_ungd_check)
+    show = ungd.add_parser("show", help="print units' texts (read from the corpus) with their labels")
+    show.add_argument("ids", nargs="+")
+    show.set_defaults(fn=_ungd_show)
+    for sub in (select, build, check, show):
+        sub.add_argument("--root", type=Path, default=default_root(),
+                         help="the folder holding ungdc/ (default: $STANCEBENCH_EXTERNAL or ../shared/external)")
+    for sub in (check, show):
+        sub.add_argument("--units", type=Path, default=DEFAULT_UNITS, help="the units file (default: data/ungd/units.jsonl)")
 
     rep = commands.add_parser("report", help="leaderboard of the finished runs (markdown)")
     rep.add_argument("--experiment", help="one experiment, e.g. leaders/stance_us (default: all)")

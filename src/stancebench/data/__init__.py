@@ -1,4 +1,5 @@
-"""Data: the statement schema and validator, the corpus loader, public benchmarks, `data=table`."""
+"""Data: the statement schema and validator, the corpus loader, UN General Debate units, public benchmarks,
+`data=table`."""
 
 from stancebench.data.cross_domain import CrossDomain
 from stancebench.data.leaders import LeadersCorpus, file_sha256
@@ -14,6 +15,7 @@ from stancebench.data.schema import (
     validate_statements,
 )
 from stancebench.data.table import TableSource
+from stancebench.data.ungd import UNGDSource
 
 __all__ = [
     "SENTIMENT_LABELS",
@@ -29,6 +31,7 @@ __all__ = [
     "TableSource",
     "TweetEvalSentiment",
     "TweetEvalStance",
+    "UNGDSource",
     "file_sha256",
     "load_statements",
     "validate_statements",

@@ -150,3 +150,21 @@ def agreement(a: pd.DataFrame, b: pd.DataFrame) -> tuple[pd.DataFrame, dict[str,
         confusions[column] = pd.crosstab(pd.Categorical(x, labels), pd.Categorical(y, labels),
                                          rownames=["A"], colnames=["B"], dropna=False)
     return pd.DataFrame(rows).set_index("labels"), confusions
+
+
+def annotator_scores(first: pd.DataFrame, second: pd.DataFrame, ids: set[str] | None = None) -> dict[str, float]:
+    """The second annotation scored as if it were a model's predictions against the first, per
+    task, on the units both annotated (and in `ids`): the four single tasks with their headline
+    metric, and `stance` (F_avg over the three targets pooled)."""
+    from stancebench.metrics import scores
+
+    table, _ = agreement(*(frame.loc[frame.index.isin(ids)] if ids is not None else frame for frame in (first, second)))
+    result = {column: float(table.loc[column, "human_score"]) for column in LABEL_COLUMNS}
+    common = first.index.intersection(second.index)
+    if ids is not None:
+        common = common[common.isin(list(ids))]
+    stance_columns = [stance_column(t) for t in TARGETS]
+    pooled_a = [label for c in stance_columns for label in first.loc[common, c]]
+    pooled_b = [label for c in stance_columns for label in second.loc[common, c]]
+    result["stance"] = scores(pooled_a, pooled_b, STANCE_LABELS)["f_avg"]
+    return result

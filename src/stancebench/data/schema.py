@@ -50,11 +50,12 @@ class Problem:
 class DataError(ValueError):
     """Raised with every problem found in a data file, never just the first."""
 
-    def __init__(self, problems: list[Problem], what: str = "corpus"):
+    def __init__(self, problems: list[Problem], what: str = "corpus", hint: str = ""):
         self.problems = problems
         lines = "\n".join(f"  {p}" for p in problems)
         files = sorted({p.path for p in problems})
-        super().__init__(f"invalid {what} {', '.join(files)}: {len(problems)} problem(s)\n{lines}")
+        hint = f"\n{hint}" if hint else ""
+        super().__init__(f"invalid {what} {', '.join(files)}: {len(problems)} problem(s)\n{lines}{hint}")
 
 
 def _short(value: object, limit: int = 80) -> str:

@@ -231,3 +231,65 @@ def select_units(corpus_dir: str | Path, years=tuple(SESSIONS), sample_share: fl
 def _file_order(item: tuple[Unit, dict, list[str]]) -> tuple[str, int, int]:
     unit = item[0]
     return unit.path, unit.line, unit.start
+
+
+# --- gold labels and splits ------------------------------------------------------------------------
+
+LABEL_FIELDS = ("stance_us", "stance_ukraine", "stance_negotiations", "sentiment")
+TEST_FOLDS, DEV_FOLDS, N_FOLDS = 3, 1, 10
+
+
+def gold_labels(ids: list[str], a: dict[str, dict], b: dict[str, dict], adjudication: list[tuple[int, dict]],
+                adjudication_path: str = "adjudication.jsonl") -> tuple[dict[str, dict], list]:
+    """Gold labels: where passes A and B agree, their label; where they disagree, the adjudicator's.
+
+    Every unit must be in both passes, and every disputed field must have exactly one adjudication
+    (line, row) whose candidates are the two labels and whose gold is one of them; anything else is
+    a problem (file, line, field, value), all reported at once.
+    """
+    from stancebench.data.schema import Problem
+
+    problems, gold = [], {}
+    decided: dict[tuple[str, str], tuple[int, dict]] = {}
+    for line, row in adjudication:
+        key = (row.get("id"), row.get("field"))
+        if key in decided:
+            problems.append(Problem(adjudication_path, line, "id", key[0],
+                                    f"second adjudication of field {key[1]!r} (first on line {decided[key][0]})"))
+        decided[key] = (line, row)
+    for uid in ids:
+        if uid not in a or uid not in b:
+            missing = "A" if uid not in a else "B"
+            problems.append(Problem(adjudication_path, 0, "id", uid, f"unit not labelled by pass {missing}"))
+            continue
+        labels = {}
+        for field in LABEL_FIELDS:
+            x, y = a[uid][field], b[uid][field]
+            if x == y:
+                labels[field] = x
+                continue
+            line, row = decided.pop((uid, field), (0, None))
+            if row is None:
+                problems.append(Problem(adjudication_path, 0, "id", uid, f"dispute on {field} ({x} vs {y}) not adjudicated"))
+            elif sorted(row.get("candidates", [])) != sorted([x, y]):
+                problems.append(Problem(adjudication_path, line, "candidates", row.get("candidates"),
+                                        f"must be the two labels of the passes: {sorted([x, y])}"))
+            elif row.get("gold") not in (x, y):
+                problems.append(Problem(adjudication_path, line, "gold", row.get("gold"), f"must be {x!r} or {y!r}"))
+            else:
+                labels[field] = row["gold"]
+        gold[uid] = labels
+    for (uid, field), (line, _) in decided.items():
+        problems.append(Problem(adjudication_path, line, "id", uid, f"adjudicates {field}, on which the passes agree (or an unknown unit)"))
+    return gold, problems
+
+
+def build_units(candidates: list[dict], gold: dict[str, dict], seed: int = 0) -> list[dict]:
+    """Candidates + gold labels + a country-disjoint split stratified on the labels (30% of the
+    units test, 10% dev, as far as countries allow)."""
+    from stancebench.data.splits import assign_splits
+
+    rows = [{**row, **gold[row["id"]]} for row in candidates]
+    splits = assign_splits(rows, n_folds=N_FOLDS, test_folds=TEST_FOLDS, dev_folds=DEV_FOLDS, seed=seed,
+                           group_field="country")
+    return [{**row, "split": split} for row, split in zip(rows, splits)]
