@@ -146,6 +146,25 @@ def test_country_disjoint_splits(fake):
     assert {s for (s,) in splits_of.values()} == {"train", "dev", "test"}
 
 
+def test_iterative_group_splits_spread_a_rare_label_that_few_groups_hold():
+    from stancebench.data.splits import iterative_group_splits
+
+    records = []
+    for g in range(40):  # 40 countries of 10 units; 'against' only in countries 0-3, 5 units each
+        for k in range(10):
+            label = "against" if g < 4 and k < 5 else ["favor", "none"][k % 2]
+            records.append({"country": f"C{g:02d}", "stance_us": label})
+    splits = iterative_group_splits(records, "country", {"test": 0.3, "dev": 0.1, "train": 0.6}, ("stance_us",))
+    by_country = collections.defaultdict(set)
+    for record, split in zip(records, splits):
+        by_country[record["country"]].add(split)
+    assert all(len(s) == 1 for s in by_country.values())
+    against = collections.Counter(s for r, s in zip(records, splits) if r["stance_us"] == "against")
+    assert against["test"] >= 5 and against["train"] >= 10  # not all four rare countries on one side
+    sizes = collections.Counter(splits)
+    assert abs(sizes["test"] / len(records) - 0.3) <= 0.05 and abs(sizes["dev"] / len(records) - 0.1) <= 0.05
+
+
 def test_loader_yields_the_leader_columns_with_classlabels(fake):
     data = UNGDSource(fake["root"], fake["units"]).load()
     assert set(data) == {"train", "dev", "test"}

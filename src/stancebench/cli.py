@@ -7,6 +7,7 @@
     stancebench ungd select --out candidates.jsonl      (rerun the UN General Debate selection rule)
     stancebench ungd build                               (units.jsonl from passes A, B and the adjudication)
     stancebench ungd check [--units UNITS]               (every unit's text found and matching its hash)
+    stancebench ungd stats                               (label counts per target and split, years, posts)
     stancebench ungd show UKR_77_2022#12                 (a unit's text, read from the corpus)
     stancebench report [--experiment leaders/stance_us]
     stancebench predict runs:/<run_id>/model "We are ready for talks." --target negotiations
@@ -39,7 +40,7 @@ def _validate(args: argparse.Namespace) -> int:
 def _stats(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from stancebench.data.schema import DataError, SPLITS, TARGETS, load_statements, stance_column
+    from stancebench.data.schema import DataError, TARGETS, load_statements, stance_column
 
     try:
         frame = pd.DataFrame(load_statements(args.path))
@@ -51,10 +52,7 @@ def _stats(args: argparse.Namespace) -> int:
     columns = [*(stance_column(t) for t in TARGETS), "sentiment"]
     print(f"# {args.path}: {len(frame)} statements, {frame['speaker'].nunique()} speakers, "
           f"{frame['lang'].nunique()} languages, {frame['date'].min()} to {frame['date'].max()}\n")
-    for column in columns:
-        table = pd.crosstab(frame[column], frame["split"], margins=True, margins_name="total")
-        table = table.reindex(columns=[*(s for s in SPLITS if s in table.columns), "total"])
-        print(f"## {column}\n\n{table.to_markdown()}\n")
+    print(_label_tables(frame))
     if args.full:
         shares = pd.Series(hard_case_shares(frame.to_dict("records")), name="share")
         print(f"## hard cases\n\n{shares.to_markdown(floatfmt='.1%')}\n")
@@ -70,6 +68,26 @@ def _stats(args: argparse.Namespace) -> int:
         label_distribution_figure(frame, columns).savefig(args.plot, dpi=110)
         print(f"label distribution plot written to {args.plot}")
     return 0
+
+
+def _label_tables(frame, small: int | None = None) -> str:
+    """Markdown: each label column's counts per split; with `small`, a note on test cells below it."""
+    import pandas as pd
+
+    from stancebench.data.quality import LABEL_COLUMNS
+    from stancebench.data.schema import SPLITS
+
+    parts = []
+    for column, labels in LABEL_COLUMNS.items():
+        table = pd.crosstab(frame[column], frame["split"], margins=True, margins_name="total")
+        table = table.reindex(index=[*labels, "total"], columns=[*(s for s in SPLITS if s in table.columns), "total"],
+                              fill_value=0)
+        parts.append(f"## {column}\n\n{table.to_markdown()}\n")
+        if small is not None and "test" in table.columns:
+            few = [f"{label} ({n})" for label, n in table["test"].drop("total").items() if n < small]
+            if few:
+                parts.append(f"Test cells under {small} units: {', '.join(few)}.\n")
+    return "\n".join(parts)
 
 
 def _leakage(args: argparse.Namespace) -> int:
@@ -163,6 +181,30 @@ def _ungd_build(args: argparse.Namespace) -> int:
     rows = build_units(candidates, gold, seed=args.seed)
     args.out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     print(f"{len(rows)} units written to {args.out}")
+    return 0
+
+
+def _ungd_stats(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from stancebench.data import DataError
+    from stancebench.data.ungd import validate_units
+
+    records, problems = validate_units(args.units)
+    if problems:
+        print(DataError(problems, what="units file"), file=sys.stderr)
+        return 1
+    frame = pd.DataFrame(records)
+    print(f"# {args.units}: {len(frame)} units, {frame['country'].nunique()} countries, "
+          f"{frame['path'].nunique()} speeches\n")
+    print(_label_tables(frame, small=30))
+    for column, title in (("year", "years"), ("speaker_post", "speaker posts")):
+        table = pd.crosstab(frame[column], frame["split"], margins=True, margins_name="total")
+        print(f"## {title}\n\n{table.to_markdown()}\n")
+    countries = frame.groupby("split")["country"].nunique().rename("countries")
+    print(f"## countries per split\n\n{countries.to_frame().to_markdown()}\n")
+    selected = frame.explode("selected_by")["selected_by"].value_counts().rename("units")
+    print(f"## selected by (a unit can match several patterns)\n\n{selected.to_frame().to_markdown()}\n")
     return 0
 
 
@@ -271,13 +313,15 @@ def build_parser() -> argparse.ArgumentParser:
     build.set_defaults(fn=_ungd_build)
     check = ungd.add_parser("check", help="every unit valid, its text found and matching its hash")
     check.set_defaults(fn=_ungd_check)
+    stats = ungd.add_parser("stats", help="counts: targets x labels x splits, years, posts, countries (no texts needed)")
+    stats.set_defaults(fn=_ungd_stats)
     show = ungd.add_parser("show", help="print units' texts (read from the corpus) with their labels")
     show.add_argument("ids", nargs="+")
     show.set_defaults(fn=_ungd_show)
     for sub in (select, build, check, show):
         sub.add_argument("--root", type=Path, default=default_root(),
                          help="the folder holding ungdc/ (default: $STANCEBENCH_EXTERNAL or ../shared/external)")
-    for sub in (check, show):
+    for sub in (check, stats, show):
         sub.add_argument("--units", type=Path, default=DEFAULT_UNITS, help="the units file (default: data/ungd/units.jsonl)")
 
     rep = commands.add_parser("report", help="leaderboard of the finished runs (markdown)")

@@ -9,7 +9,8 @@ runs on it unchanged. How units are cut and selected: `stancebench.data.ungd_uni
 
 Splits (`data.split`):
 - `country` (default): the stored `split`, country-disjoint (all of a country's units, every year,
-  in one split), stratified on the labels: a model is tested on states it never saw.
+  in one split; about 30% test, 10% dev), each label spread over the splits as far as countries
+  allow (`ungd_units.build_units`): a model is tested on states it never saw.
 - `year`: train on 2021-2022, test on 2023 (all states); dev is the 2021-2022 units of the
   countries in the stored dev split, and they are not in train.
 """

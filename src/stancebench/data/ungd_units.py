@@ -236,7 +236,7 @@ def _file_order(item: tuple[Unit, dict, list[str]]) -> tuple[str, int, int]:
 # --- gold labels and splits ------------------------------------------------------------------------
 
 LABEL_FIELDS = ("stance_us", "stance_ukraine", "stance_negotiations", "sentiment")
-TEST_FOLDS, DEV_FOLDS, N_FOLDS = 3, 1, 10
+SPLIT_SHARES = {"test": 0.3, "dev": 0.1, "train": 0.6}
 
 
 def gold_labels(ids: list[str], a: dict[str, dict], b: dict[str, dict], adjudication: list[tuple[int, dict]],
@@ -285,11 +285,11 @@ def gold_labels(ids: list[str], a: dict[str, dict], b: dict[str, dict], adjudica
 
 
 def build_units(candidates: list[dict], gold: dict[str, dict], seed: int = 0) -> list[dict]:
-    """Candidates + gold labels + a country-disjoint split stratified on the labels (30% of the
-    units test, 10% dev, as far as countries allow)."""
-    from stancebench.data.splits import assign_splits
+    """Candidates + gold labels + a country-disjoint split: whole countries (every year) go to test,
+    dev or train so that each label of each field is spread 30/10/60 as far as countries allow
+    (`iterative_group_splits`, rarest labels first)."""
+    from stancebench.data.splits import iterative_group_splits
 
     rows = [{**row, **gold[row["id"]]} for row in candidates]
-    splits = assign_splits(rows, n_folds=N_FOLDS, test_folds=TEST_FOLDS, dev_folds=DEV_FOLDS, seed=seed,
-                           group_field="country")
+    splits = iterative_group_splits(rows, "country", SPLIT_SHARES, LABEL_FIELDS, seed=seed)
     return [{**row, "split": split} for row, split in zip(rows, splits)]
