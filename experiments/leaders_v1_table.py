@@ -1,4 +1,5 @@
-"""Leaderboard of the leader corpus v1: every baseline on every task, beside the human ceiling.
+"""Leaderboard of the leader corpus v1: every baseline on every task, beside the agreement of the two
+annotations (both made by language models).
 
     stancebench-train -m experiment=leaders_v1_baselines hydra/launcher=joblib
     stancebench-train -m experiment=leaders_v1_cross hydra/launcher=joblib
@@ -48,7 +49,7 @@ def cell(run: pd.Series) -> str:
     return f"{100 * score:.1f} [{100 * low:.1f}, {100 * high:.1f}]"
 
 
-def human_ceiling(records: list[dict]) -> dict[str, str]:
+def annotator_agreement(records: list[dict]) -> dict[str, str]:
     """Annotator B scored against annotator A (before adjudication) on the test statements."""
     test_ids = {r["id"] for r in records if r["split"] == "test"}
     first = load_annotations(LEADERS / "annotations" / "annotator_a.jsonl")
@@ -65,11 +66,11 @@ def main() -> None:
     for _, run in found.iterrows():
         if run["tags.model"] in MODELS and run["tags.task"] in TASKS:
             board.loc[run["tags.model"], run["tags.task"]] = cell(run)
-    board.loc["human (B vs A)"] = pd.Series(human_ceiling(records))
+    board.loc["annotator B vs A (language models)"] = pd.Series(annotator_agreement(records))
     board = board.fillna("")
     board.index.name = "model"
     lines = [
-        "# Leader corpus v1: baselines and the human ceiling",
+        "# Leader corpus v1: baselines and the agreement of two language-model annotations",
         "",
         f"Corpus `data/leaders/statements.jsonl`, sha256 `{corpus_hash[:16]}...`, {len(records)} statements "
         f"(test: {sum(r['split'] == 'test' for r in records)}). Test scores x 100 with bootstrap 95% CIs "
@@ -80,9 +81,10 @@ def main() -> None:
         "",
         board.to_markdown(),
         "",
-        "- **human (B vs A)**: the blind second annotation scored against the first (the writers' labels), "
-        "before adjudication, on the test statements: the ceiling a model that learns the guidelines could "
-        "hope to reach. Gold labels are the adjudicated ones, so both annotators score higher against gold.",
+        "- **annotator B vs A (language models)**: the blind second annotation scored against the first (the "
+        "writers' labels), before adjudication, on the test statements. Both were made by language models (no "
+        "human annotated the corpus), so this is agreement between two model annotations, not a human ceiling; "
+        "gold labels are the adjudicated ones, so both annotators score higher against gold.",
         "- `stance_cross_<target>`: trained on the two other targets, tested on `<target>` alone "
         "(target-augmented features: only the shared block applies to the unseen target).",
         "",

@@ -65,8 +65,8 @@ def test_agreement_hand_computed(tmp_path):
     assert 0 < table.loc["stance_us", "krippendorff_alpha"] < 5 / 9 + 0.05
     assert table.loc["sentiment", "agreement"] == 1.0
     # B scored against A: favor P=2/3 R=1 F=.8, against F=0 -> F_avg .4
-    assert table.loc["stance_us", "human_score"] == pytest.approx(0.4)
-    assert table.loc["sentiment", "human_metric"] == "macro_recall"
+    assert table.loc["stance_us", "b_vs_a_score"] == pytest.approx(0.4)
+    assert table.loc["sentiment", "metric"] == "macro_recall"
     assert confusion["stance_us"].loc["against", "favor"] == 1
     assert confusion["stance_us"].loc["favor", "favor"] == 2
 

@@ -122,9 +122,10 @@ def agreement(a: pd.DataFrame, b: pd.DataFrame) -> tuple[pd.DataFrame, dict[str,
     """Cohen's kappa, Krippendorff's alpha (nominal) and raw agreement per label column on the
     statements both annotated, plus the label confusion between annotators (rows A, columns B).
 
-    `human_score` is B scored as if it were a model's predictions against A with the task's
-    headline metric (F_avg for stance, macro recall for sentiment): the human ceiling to set
-    beside model scores.
+    `b_vs_a_score` is B scored as if it were a model's predictions against A with the task's
+    headline metric (`metric`: F_avg for stance, macro recall for sentiment), to set beside model
+    scores. It measures agreement between two annotations; when both are made by language models
+    (as in this project) it is not a human ceiling.
     """
     import krippendorff
     from sklearn.metrics import cohen_kappa_score
@@ -146,7 +147,7 @@ def agreement(a: pd.DataFrame, b: pd.DataFrame) -> tuple[pd.DataFrame, dict[str,
         headline = "macro_recall" if column == "sentiment" else "f_avg"
         rows.append({"labels": column, "n": len(common), "agreement": float((x == y).mean()),
                      "cohen_kappa": cohen_kappa_score(x, y, labels=list(labels)), "krippendorff_alpha": alpha,
-                     "human_score": scores(list(x), list(y), labels)[headline], "human_metric": headline})
+                     "b_vs_a_score": scores(list(x), list(y), labels)[headline], "metric": headline})
         confusions[column] = pd.crosstab(pd.Categorical(x, labels), pd.Categorical(y, labels),
                                          rownames=["A"], colnames=["B"], dropna=False)
     return pd.DataFrame(rows).set_index("labels"), confusions
@@ -159,7 +160,7 @@ def annotator_scores(first: pd.DataFrame, second: pd.DataFrame, ids: set[str] | 
     from stancebench.metrics import scores
 
     table, _ = agreement(*(frame.loc[frame.index.isin(ids)] if ids is not None else frame for frame in (first, second)))
-    result = {column: float(table.loc[column, "human_score"]) for column in LABEL_COLUMNS}
+    result = {column: float(table.loc[column, "b_vs_a_score"]) for column in LABEL_COLUMNS}
     common = first.index.intersection(second.index)
     if ids is not None:
         common = common[common.isin(list(ids))]
