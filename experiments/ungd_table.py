@@ -53,6 +53,11 @@ def cell(run: pd.Series) -> str:
     return f"{100 * score:.1f} [{100 * low:.1f}, {100 * high:.1f}]"
 
 
+def class_f1_cell(run: pd.Series) -> str:
+    """F1(favor) / F1(against) on test: the two halves of F_avg (against is rare in this register)."""
+    return f"{100 * run['metrics.test_favor_f1']:.1f} / {100 * run['metrics.test_against_f1']:.1f}"
+
+
 def metadata_baseline(source: UNGDSource) -> dict[str, str]:
     """A text-free logistic regression over one-hot year and speaker post (country identity is no
     use on a country-disjoint split), fitted on train, scored on test with a bootstrap CI."""
@@ -111,7 +116,13 @@ def main() -> None:
         board.loc["metadata only (year + post, no text)"] = pd.Series(metadata_baseline(source))
         board.loc["annotator B vs A (language models)"] = pd.Series(agreement_row(source))
         board.index.name = "model"
-        sections += [f"## `data=ungd data.split={split}` ({test_counts(source)})", "", board.fillna("").to_markdown(), ""]
+        halves = pd.DataFrame("", index=MODELS, columns=TASKS[:3])
+        for _, run in mine.iterrows():
+            if run["tags.model"] in MODELS and run["tags.task"] in TASKS[:3]:
+                halves.loc[run["tags.model"], run["tags.task"]] = class_f1_cell(run)
+        halves.index.name = "model: F1 favor / F1 against"
+        sections += [f"## `data=ungd data.split={split}` ({test_counts(source)})", "", board.fillna("").to_markdown(), "",
+                     "F_avg's two halves on the same test units:", "", halves.to_markdown(), ""]
     text = "\n".join([
         "# UN General Debate paragraphs: first numbers",
         "",

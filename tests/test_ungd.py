@@ -291,7 +291,7 @@ def test_training_command_with_a_changed_text_ends_with_the_report(fake, tmp_pat
     assert f"unit {first['id']}" in output and "doi:10.7910/DVN/0TJX8Y" in output
 
 
-def test_cli_select_check_show(fake, tmp_path):
+def test_cli_select_check_show(fake, tmp_path, capsys):
     from stancebench.cli import main
 
     out = tmp_path / "candidates.jsonl"
@@ -299,6 +299,14 @@ def test_cli_select_check_show(fake, tmp_path):
     assert [json.loads(line) for line in out.read_text().splitlines()] == fake["candidates"]
     assert main(["ungd", "check", "--root", str(fake["root"]), "--units", str(fake["units"])]) == 0
     assert main(["ungd", "check", "--root", str(tmp_path / "nowhere"), "--units", str(fake["units"])]) == 1
+    first = json.loads(fake["units"].read_text().splitlines()[0])
+    capsys.readouterr()
+    assert main(["ungd", "show", first["id"], "--root", str(fake["root"]), "--units", str(fake["units"])]) == 0
+    text = unit_text((fake["corpus"] / first["path"]).read_text(encoding="utf-8"), first["start"], first["end"])
+    assert text in capsys.readouterr().out
+    assert main(["ungd", "show", "AAA_77_2022#404", "--root", str(fake["root"]), "--units", str(fake["units"])]) == 1
+    assert main(["ungd", "stats", "--units", str(fake["units"])]) == 0
+    assert "## stance_ukraine" in capsys.readouterr().out
 
 
 # --- the real units file (and corpus, where present) --------------------------------------------------

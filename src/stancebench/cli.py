@@ -208,33 +208,30 @@ def _ungd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
-def _ungd_source(args: argparse.Namespace):
-    from stancebench.data.ungd import UNGDSource
+def _ungd_records(args: argparse.Namespace) -> tuple[list[dict], dict[str, str]] | None:
+    """The units and their texts, or None after printing the report of what is wrong."""
+    from stancebench.data import DataError, ExternalDataMissing, UNGDSource
 
-    return UNGDSource(args.root, args.units)
+    try:
+        return UNGDSource(args.root, args.units).records()
+    except (DataError, ExternalDataMissing) as err:
+        print(err, file=sys.stderr)
+        return None
 
 
 def _ungd_check(args: argparse.Namespace) -> int:
-    from stancebench.data import DataError, ExternalDataMissing
-
-    try:
-        records, _ = _ungd_source(args).records()
-    except (DataError, ExternalDataMissing) as err:
-        print(err, file=sys.stderr)
+    if (loaded := _ungd_records(args)) is None:
         return 1
+    records, _ = loaded
     print(f"{args.units}: {len(records)} units from {len({r['country'] for r in records})} countries, "
           f"every text found under {args.root} and matching its sha256")
     return 0
 
 
 def _ungd_show(args: argparse.Namespace) -> int:
-    from stancebench.data import DataError, ExternalDataMissing
-
-    try:
-        records, texts = _ungd_source(args).records()
-    except (DataError, ExternalDataMissing) as err:
-        print(err, file=sys.stderr)
+    if (loaded := _ungd_records(args)) is None:
         return 1
+    records, texts = loaded
     by_id = {r["id"]: r for r in records}
     for uid in args.ids:
         if uid not in by_id:
