@@ -264,7 +264,7 @@ def test_gold_labels_take_agreement_and_adjudication_and_refuse_gaps():
 
 # --- the real pipeline on the fake corpus ------------------------------------------------------------
 
-def test_ungd_trains_through_the_app_and_logs_the_units_hash(cfg_factory, fake, tmp_path):
+def test_ungd_trains_through_the_app_and_logs_the_units_hash(cfg_factory, fake, tmp_path, capsys):
     from mlflow.tracking import MlflowClient
 
     from stancebench.train import train
@@ -276,6 +276,8 @@ def test_ungd_trains_through_the_app_and_logs_the_units_hash(cfg_factory, fake, 
     run = MlflowClient(f"sqlite:///{tmp_path}/mlflow.db").get_run(objects["run_id"])
     assert run.info.status == "FINISHED" and run.data.tags["data"] == "ungd"
     assert run.data.tags["corpus_sha256"] == file_sha256(fake["units"])
+    console = capsys.readouterr().out  # F_avg's halves are printed beside it
+    assert "favor_f1" in console and f"{metrics['test_against_f1']:.3f}" in console
 
 
 def test_training_command_with_a_changed_text_ends_with_the_report(fake, tmp_path):

@@ -25,6 +25,9 @@ def print_results(metrics: dict[str, float], task: "Task", title: str) -> None:
         low, high = metrics.get(f"test_{metric}_ci_low"), metrics.get(f"test_{metric}_ci_high")
         ci = f"[{low:.3f}, {high:.3f}]" if low is not None else ""
         table.add_row(metric, f"{metrics[f'dev_{metric}']:.3f}", f"{metrics[f'test_{metric}']:.3f}", ci)
+    if task.main_score == "f_avg":  # F_avg's two halves: a rare class can hold it down
+        for half in ("favor_f1", "against_f1"):
+            table.add_row(f"  {half}", f"{metrics[f'dev_{half}']:.3f}", f"{metrics[f'test_{half}']:.3f}", "")
     Console().print(table)
 
 
