@@ -213,6 +213,8 @@ def test_changed_and_missing_texts_are_one_report_naming_each_unit(fake):
     assert f"(got '{changed[0]['text_sha256']}')" in message  # the expected hash
     assert f"field 'path': unit {missing[0]['id']}: speech file not found" in message
     assert "doi:10.7910/DVN/0TJX8Y" in message
+    assert f"  {units[0]['path']}: {len(changed)} unit(s) whose text changed" in message
+    assert f"  {gone}: {len(missing)} unit(s) in a missing file" in message
 
 
 def test_missing_corpus_says_where_to_get_it(fake, tmp_path):

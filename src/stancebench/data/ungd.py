@@ -190,6 +190,17 @@ def read_unit_texts(records: list[dict], corpus_dir: Path, units_path: str) -> t
     return texts, problems
 
 
+def _by_file(problems: list[Problem], records: list[dict]) -> str:
+    """One line per speech file: how many of its units are missing or changed (the list says which)."""
+    counts: dict[tuple[str, str], int] = defaultdict(int)
+    for problem in problems:
+        kind = "missing" if problem.field == "path" else "changed"
+        counts[(records[problem.line - 1]["path"], kind)] += 1
+    lines = [f"  {path}: {n} unit(s) {'in a missing file' if kind == 'missing' else 'whose text changed'}"
+             for (path, kind), n in sorted(counts.items())]
+    return f"In short, {len(problems)} of {len(records)} units, by speech file:\n" + "\n".join(lines) + "\n"
+
+
 class UNGDSource:
     """UN General Debate paragraphs labelled by stance and sentiment (`data=ungd`).
 
@@ -239,7 +250,7 @@ class UNGDSource:
                 + SOURCE_HINT)
         texts, problems = read_unit_texts(records, self.corpus_dir, str(self.units))
         if problems:
-            raise DataError(problems, what="units file (texts)", hint=SOURCE_HINT)
+            raise DataError(problems, what="units file (texts)", hint=_by_file(problems, records) + SOURCE_HINT)
         return records, texts
 
     def load(self) -> datasets.DatasetDict:
