@@ -109,14 +109,14 @@ def main() -> None:
         if mine.empty:
             continue
         source = UNGDSource(default_root(), units, split=split)
-        board = pd.DataFrame("", index=MODELS, columns=TASKS)
+        board = pd.DataFrame("not run", index=MODELS, columns=TASKS)
         for _, run in mine.iterrows():
             if run["tags.model"] in MODELS and run["tags.task"] in TASKS:
                 board.loc[run["tags.model"], run["tags.task"]] = cell(run)
         board.loc["metadata only (year + post, no text)"] = pd.Series(metadata_baseline(source))
         board.loc["annotator B vs A (language models)"] = pd.Series(agreement_row(source))
         board.index.name = "model"
-        halves = pd.DataFrame("", index=MODELS, columns=TASKS[:3])
+        halves = pd.DataFrame("not run", index=MODELS, columns=TASKS[:3])
         for _, run in mine.iterrows():
             if run["tags.model"] in MODELS and run["tags.task"] in TASKS[:3]:
                 halves.loc[run["tags.model"], run["tags.task"]] = class_f1_cell(run)
