@@ -128,7 +128,8 @@ def cv_select_per_target(runner: Runner, space: dict[str, list], folds: int = 5,
 
 def part_evaluator(root: str) -> dict:
     from stancebench import metrics as M
-    from stancebench.data.public import SemEval2016, majority_class_predictions, tweeteval_reference_predictions
+    from stancebench.data import SemEval2016
+    from stancebench.data.reference import majority_class_predictions, tweeteval_reference_predictions
     from stancebench.data.schema import SENTIMENT_LABELS, STANCE_LABELS
 
     def per_target_mean(p: dict) -> float:
@@ -276,7 +277,7 @@ def stance_notes(results: dict) -> list[str]:
 def sentiment_data(root: str) -> dict:
     from collections import Counter
 
-    from stancebench.data.public import TweetEvalSentiment
+    from stancebench.data import TweetEvalSentiment
     from stancebench.data.schema import SENTIMENT_LABELS
 
     source = TweetEvalSentiment(root)
@@ -469,7 +470,7 @@ def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(ROOT / "src"))
     import stancebench
     from stancebench._paths import register_resolvers
-    from stancebench.data.public import ExternalDataMissing, TweetEvalStance
+    from stancebench.data import ExternalDataMissing, TweetEvalStance
     from stancebench.tracking import git_commit
 
     register_resolvers()

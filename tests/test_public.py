@@ -33,13 +33,9 @@ from stancebench.data import (
     TweetEvalSentiment,
     TweetEvalStance,
 )
-from stancebench.data.public import (
-    TWEETEVAL_TARGETS,
-    majority_class_predictions,
-    match_key,
-    tweeteval_reference_predictions,
-)
+from stancebench.data.reference import majority_class_predictions, tweeteval_reference_predictions
 from stancebench.data.schema import SENTIMENT_LABELS, STANCE_LABELS
+from stancebench.data.tweeteval import TWEETEVAL_TARGETS, match_key
 from stancebench.tasks import get_task
 
 REPO = Path(__file__).resolve().parents[1]

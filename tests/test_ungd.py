@@ -17,6 +17,7 @@ import yaml
 
 from conftest import REPO, write_jsonl
 from stancebench.data import DataError, ExternalDataMissing, UNGDSource, file_sha256
+from stancebench.data.hashing import text_sha256
 from stancebench.data.ungd import validate_units
 from stancebench.data.ungd_units import (
     MAX_WORDS,
@@ -27,7 +28,6 @@ from stancebench.data.ungd_units import (
     select_units,
     sentence_spans,
     speech_units,
-    text_sha256,
     unit_text,
 )
 

@@ -10,13 +10,12 @@ metrics apply. For stance, the test targets are usually not the training targets
 
 from __future__ import annotations
 
-import hashlib
-from typing import Any
-
 import datasets
 
-from stancebench.data.public import row_features
+from stancebench.data.hashing import text_sha256
+from stancebench.data.rows import row_features
 from stancebench.data.schema import SENTIMENT_LABELS, STANCE_LABELS, stance_column
+from stancebench.data.source import DataSource, LabelKind, in_canonical_order
 
 
 class CrossDomain:
@@ -29,7 +28,7 @@ class CrossDomain:
         limit: a seeded sample of `limit` rows per split (`debug=smoke`).
     """
 
-    def __init__(self, train: Any, test: Any, name: str | None = None, limit: int | None = None):
+    def __init__(self, train: DataSource, test: DataSource, name: str | None = None, limit: int | None = None):
         self.train, self.test = train, test
         self.name = name or f"{train.name}_to_{test.name}"
         self.limit = limit
@@ -38,9 +37,14 @@ class CrossDomain:
     def targets(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys((*self.train.targets, *self.test.targets)))
 
+    def labels(self, kind: LabelKind) -> tuple[str, ...]:
+        """The union of both sources' labels: the model is trained on the train source's labels
+        and scored on the test source's, so the task must know every label either side has."""
+        return in_canonical_order(kind, (*self.train.labels(kind), *self.test.labels(kind)))
+
     @property
     def content_hash(self) -> str:
-        return hashlib.sha256(f"{self.train.content_hash}:{self.test.content_hash}".encode()).hexdigest()
+        return text_sha256(f"{self.train.content_hash}:{self.test.content_hash}")
 
     def load(self) -> datasets.DatasetDict:
         source = self.train.load()

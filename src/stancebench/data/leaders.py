@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import datasets
 
+from stancebench.data.hashing import file_sha256
 from stancebench.data.schema import (
     OPTIONAL,
     REQUIRED,
@@ -17,10 +17,7 @@ from stancebench.data.schema import (
     load_statements,
     stance_column,
 )
-
-
-def file_sha256(path: str | Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+from stancebench.data.source import LABELS_OF_KIND, LabelKind
 
 
 def statement_features() -> datasets.Features:
@@ -81,6 +78,10 @@ class LeadersCorpus:
     @property
     def targets(self) -> tuple[str, ...]:
         return TARGETS
+
+    def labels(self, kind: LabelKind) -> tuple[str, ...]:
+        """The schema's full label sets: the guidelines use every one of them."""
+        return LABELS_OF_KIND[kind]
 
     def load(self) -> datasets.DatasetDict:
         """Validate and load; raises `DataError` listing every problem of an invalid file."""

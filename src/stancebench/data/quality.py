@@ -10,16 +10,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from stancebench.data.schema import (
-    FIELDS,
-    SENTIMENT_LABELS,
-    STANCE_LABELS,
-    TARGETS,
-    DataError,
-    Problem,
-    read_jsonl,
-    stance_column,
-)
+from stancebench.data.problems import DataError, Problem
+from stancebench.data.readers import read_jsonl
+from stancebench.data.schema import FIELDS, SENTIMENT_LABELS, STANCE_LABELS, TARGETS, stance_column
 
 LABEL_COLUMNS = {**{stance_column(t): STANCE_LABELS for t in TARGETS}, "sentiment": SENTIMENT_LABELS}
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
+
+from stancebench.data.problems import DataError, Problem
+from stancebench.data.readers import read_jsonl
 
 TARGETS = ("us", "ukraine", "negotiations")
 STANCE_LABELS = ("favor", "against", "neutral", "none")
@@ -28,39 +29,6 @@ ISO_639_1 = frozenset(
 
 def stance_column(target: str) -> str:
     return f"stance_{target}"
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with one field of one line of a file."""
-
-    path: str
-    line: int
-    field: str | None
-    value: object
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.path}:{self.line}"
-        field = f" field '{self.field}':" if self.field else ""
-        value = "" if self.value is None else f" (got {_short(self.value)})"
-        return f"{where}:{field} {self.message}{value}"
-
-
-class DataError(ValueError):
-    """Raised with every problem found in a data file, never just the first."""
-
-    def __init__(self, problems: list[Problem], what: str = "corpus", hint: str = ""):
-        self.problems = problems
-        lines = "\n".join(f"  {p}" for p in problems)
-        files = sorted({p.path for p in problems})
-        hint = f"\n{hint}" if hint else ""
-        super().__init__(f"invalid {what} {', '.join(files)}: {len(problems)} problem(s)\n{lines}{hint}")
-
-
-def _short(value: object, limit: int = 80) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 # A field check returns None when the value is fine, else what is allowed.
@@ -129,50 +97,6 @@ OPTIONAL: dict[str, Check] = {
     "implicit_targets": _targets,
 }
 FIELDS = (*REQUIRED, *OPTIONAL)
-
-
-def read_jsonl(path: str | Path) -> tuple[list[tuple[int, dict]], list[Problem]]:
-    """Read JSON objects line by line, collecting encoding and syntax problems instead of raising.
-
-    Returns (line number, object) pairs and the problems; a final newline is not a blank line.
-    """
-    path = Path(path)
-    if not path.is_file():
-        return [], [Problem(str(path), 0, None, None, "file not found")]
-    rows: list[tuple[int, dict]] = []
-    problems: list[Problem] = []
-    raw_lines = path.read_bytes().split(b"\n")
-    if raw_lines and raw_lines[-1] == b"":
-        raw_lines.pop()
-    for number, raw in enumerate(raw_lines, start=1):
-        try:
-            line = raw.decode("utf-8")
-        except UnicodeDecodeError as err:
-            problems.append(
-                Problem(str(path), number, None, raw[err.start : err.end + 8],
-                        f"not valid UTF-8 at byte {err.start} of the line")
-            )
-            continue
-        if not line.strip():
-            problems.append(Problem(str(path), number, None, None, "blank line (one JSON object per line)"))
-            continue
-        obj = parse_json_object(path, number, line, problems)
-        if obj is not None:
-            rows.append((number, obj))
-    return rows, problems
-
-
-def parse_json_object(path: str | Path, number: int, line: str, problems: list[Problem]) -> dict | None:
-    """One line's JSON object, or None after recording why it is not one."""
-    try:
-        obj = json.loads(line)
-    except json.JSONDecodeError as err:
-        problems.append(Problem(str(path), number, None, line, f"malformed JSON: {err.msg} at column {err.colno}"))
-        return None
-    if not isinstance(obj, dict):
-        problems.append(Problem(str(path), number, None, obj, "must be a JSON object (one per line)"))
-        return None
-    return obj
 
 
 def check_record(path: str, line: int, record: dict) -> list[Problem]:

@@ -14,28 +14,20 @@ decode (with the encodings to try), a split value that is not train/dev/test.
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import io
-import json
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import datasets
 import numpy as np
 
-from stancebench.data.public import build_dataset_dict, row_features
-from stancebench.data.schema import (
-    SENTIMENT_LABELS,
-    SPLITS,
-    STANCE_LABELS,
-    DataError,
-    Problem,
-    parse_json_object,
-    stance_column,
-)
+from stancebench.data.hashing import named_files_sha256
+from stancebench.data.problems import DataError, Problem
+from stancebench.data.readers import decode_file, parse_delimited, parse_json_lines
+from stancebench.data.rows import build_dataset_dict, row_features
+from stancebench.data.schema import SENTIMENT_LABELS, SPLITS, STANCE_LABELS, stance_column
+from stancebench.data.source import LabelKind, in_canonical_order
 
 FORMATS = {".jsonl": "jsonl", ".json": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".txt": "tsv"}
 DEFAULT_SPLIT_NAMES = {"train": "train", "training": "train", "dev": "dev", "val": "dev", "valid": "dev",
@@ -65,6 +57,14 @@ def _plain(value: Any) -> Any:
     except ImportError:  # pragma: no cover
         pass
     return value
+
+
+class _Loaded(NamedTuple):
+    """What one read of the files gives: `load()`, `targets` and `labels()` all answer from it."""
+
+    dataset: datasets.DatasetDict
+    targets: tuple[str, ...]
+    labels: dict[str, tuple[str, ...]]
 
 
 def _lines_list(lines: list[int], limit: int = 5) -> str:
@@ -152,7 +152,7 @@ class TableSource:
                                  "data.split_fractions (e.g. {dev: 0.1, test: 0.2}), or data.files={train: ..., dev: ..., test: ...}")
         self.format, self.encoding, self.delimiter, self.quotechar = format, encoding, delimiter, quotechar
         self.header, self.seed, self.limit = header, seed, limit
-        self._loaded: tuple[datasets.DatasetDict, tuple[str, ...]] | None = None
+        self._loaded: _Loaded | None = None
 
     @staticmethod
     def _label_map(mapping: Mapping[Any, str] | None, allowed: Sequence[str], key: str) -> dict[str, str]:
@@ -170,18 +170,21 @@ class TableSource:
 
     @property
     def content_hash(self) -> str:
-        digest = hashlib.sha256()
-        for path in self.all_files:
-            digest.update(path.name.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
-        return digest.hexdigest()
+        # files keyed by name in config order (not files_sha256's relative paths, sorted): the
+        # recipe the hashes already logged by data=table runs were made with
+        return named_files_sha256((path.name, path) for path in self.all_files)
 
     @property
     def targets(self) -> tuple[str, ...]:
-        return self._load()[1]
+        return self._load().targets
+
+    def labels(self, kind: LabelKind) -> tuple[str, ...]:
+        """The labels that occur in the files (after `stance_labels` / `sentiment_labels`)."""
+        return self._load().labels[kind]
 
     def load(self) -> datasets.DatasetDict:
         """Read and map every file; raises `DataError` listing every problem found."""
-        return self._load()[0]
+        return self._load().dataset
 
     # --- reading --------------------------------------------------------------------------------
 
@@ -195,64 +198,15 @@ class TableSource:
             raise ValueError(f"{path}: cannot tell the format from the extension {path.suffix!r}; set data.format=jsonl|csv|tsv")
         return fmt
 
-    def _decode(self, path: Path, problems: list[Problem]) -> str:
-        """The file's text; each line the encoding cannot decode is a problem (then decoded with
-        replacement characters, so that column and label problems are found in the same pass)."""
-        raw = path.read_bytes()
-        try:
-            text = raw.decode(self.encoding)
-        except UnicodeDecodeError:
-            for number, line in enumerate(raw.split(b"\n"), start=1):
-                try:
-                    line.decode(self.encoding)
-                except UnicodeDecodeError as err:
-                    problems.append(Problem(
-                        str(path), number, None, line[max(0, err.start - 20): err.end + 20],
-                        f"bytes not valid {self.encoding} at byte {err.start} of the line ({err.reason}); "
-                        "set data.encoding= to the file's encoding (e.g. cp1252, latin-1, utf-16)"))
-            text = raw.decode(self.encoding, errors="replace")
-        return text.removeprefix("\ufeff")
-
     def _read(self, path: Path, problems: list[Problem]) -> tuple[list[tuple[int, dict]], list[str]]:
         """(line number, row) pairs and the column names the file has."""
         fmt = self._format(path)
-        text = self._decode(path, problems)
+        text = decode_file(path, self.encoding, problems)
         if fmt == "jsonl":
-            rows, seen = [], {}
-            for number, line in enumerate(text.split("\n"), start=1):
-                line = line.removesuffix("\r")
-                if not line.strip():
-                    continue
-                obj = parse_json_object(path, number, line, problems)
-                if obj is None:
-                    continue
-                seen.update(dict.fromkeys(obj))
-                rows.append((number, obj))
-            return rows, list(seen)
+            return parse_json_lines(text, path, problems)
         delimiter = self.delimiter or ("," if fmt == "csv" else "\t")
         quotechar = self.quotechar if self.quotechar is not None else ('"' if fmt == "csv" else "")
-        quoting = {"quotechar": quotechar} if quotechar else {"quoting": csv.QUOTE_NONE}
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, **quoting)
-        rows, names, previous = [], None, 0
-        try:
-            for fields in reader:
-                start, previous = previous + 1, reader.line_num
-                if not fields or (len(fields) == 1 and not fields[0].strip()):
-                    continue
-                if names is None:
-                    if self.header:
-                        names = [name.strip() for name in fields]
-                        continue
-                    names = [str(i) for i in range(len(fields))]
-                if len(fields) != len(names):
-                    problems.append(Problem(str(path), start, None, delimiter.join(fields),
-                                            f"{len(fields)} fields but the {'header has' if self.header else 'first row has'} "
-                                            f"{len(names)} (delimiter {delimiter!r}; set data.delimiter= if it is another)"))
-                    continue
-                rows.append((start, dict(zip(names, fields))))
-        except csv.Error as err:
-            problems.append(Problem(str(path), reader.line_num, None, None, f"CSV syntax error: {err}"))
-        return rows, names or []
+        return parse_delimited(text, path, problems, delimiter, quotechar, self.header)
 
     def _check_columns(self, path: Path, names: list[str], problems: list[Problem]) -> bool:
         wanted = [(f"columns.{key}", value) for key, value in self.columns.items() if key != "stance" or not self.stance_wide]
@@ -264,7 +218,7 @@ class TableSource:
                                     f"no such column; the file has: {', '.join(names) or '(no columns)'}"))
         return not missing
 
-    def _load(self) -> tuple[datasets.DatasetDict, tuple[str, ...]]:
+    def _load(self) -> _Loaded:
         if self._loaded is not None:
             return self._loaded
         problems: list[Problem] = []
@@ -360,7 +314,7 @@ class TableSource:
                                if "sentiment" in c else None)
         return record if ok else None
 
-    def _to_dataset(self, records: list[dict]) -> tuple[datasets.DatasetDict, tuple[str, ...]]:
+    def _to_dataset(self, records: list[dict]) -> _Loaded:
         targets = tuple(dict.fromkeys(t for r in records for t in r["stance"]))
         if self.split_fractions and any(r["split"] is None for r in records):
             fractions = {str(k): float(v) for k, v in self.split_fractions.items()}
@@ -380,4 +334,6 @@ class TableSource:
                 row[stance_column(target)] = STANCE_LABELS.index(value) if value is not None else -1
             row["sentiment"] = SENTIMENT_LABELS.index(r["sentiment"]) if r["sentiment"] is not None else -1
             rows[r["split"]].append(row)
-        return build_dataset_dict(rows, row_features(targets), self.limit, self.seed), targets
+        labels = {"stance": in_canonical_order("stance", (v for r in records for v in r["stance"].values() if v)),
+                  "sentiment": in_canonical_order("sentiment", (r["sentiment"] for r in records if r["sentiment"]))}
+        return _Loaded(build_dataset_dict(rows, row_features(targets), self.limit, self.seed), targets, labels)

@@ -25,19 +25,14 @@ from pathlib import Path
 import datasets
 
 from stancebench._paths import data_dir, project_root
-from stancebench.data.leaders import file_sha256, statement_features
-from stancebench.data.public import EXTERNAL_ENV, ExternalDataMissing, build_dataset_dict
-from stancebench.data.schema import (
-    SENTIMENT_LABELS,
-    SPLITS,
-    STANCE_LABELS,
-    TARGETS,
-    DataError,
-    Problem,
-    read_jsonl,
-    stance_column,
-)
-from stancebench.data.ungd_units import SELECTION, SESSIONS, unit_text, text_sha256
+from stancebench.data.hashing import file_sha256, text_sha256
+from stancebench.data.leaders import statement_features
+from stancebench.data.problems import DataError, Problem
+from stancebench.data.readers import read_jsonl
+from stancebench.data.rows import EXTERNAL_ENV, ExternalDataMissing, build_dataset_dict
+from stancebench.data.schema import SENTIMENT_LABELS, SPLITS, STANCE_LABELS, TARGETS, stance_column
+from stancebench.data.source import LABELS_OF_KIND, LabelKind
+from stancebench.data.ungd_units import SELECTION, SESSIONS, unit_text
 
 DOI = "doi:10.7910/DVN/0TJX8Y"
 SOURCE_HINT = (
@@ -232,6 +227,10 @@ class UNGDSource:
     @property
     def targets(self) -> tuple[str, ...]:
         return TARGETS
+
+    def labels(self, kind: LabelKind) -> tuple[str, ...]:
+        """The leader corpus's full label sets: units are labelled by its guidelines."""
+        return LABELS_OF_KIND[kind]
 
     @property
     def content_hash(self) -> str:

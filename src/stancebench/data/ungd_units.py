@@ -27,12 +27,13 @@ The rule, as implemented here (rerun it with `stancebench ungd select`):
 from __future__ import annotations
 
 import csv
-import hashlib
 import math
 import random
 import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
+from stancebench.data.hashing import text_sha256
 
 SESSIONS = {2021: 76, 2022: 77, 2023: 78}
 MAX_WORDS = 150
@@ -84,10 +85,6 @@ class Unit:
     @property
     def text_sha256(self) -> str:
         return text_sha256(self.text)
-
-
-def text_sha256(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def unit_text(file_text: str, start: int, end: int) -> str:

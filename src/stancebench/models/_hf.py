@@ -6,7 +6,6 @@ need them, so a baseline run never loads them.
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 from collections.abc import Iterator, Mapping, Sequence
 from functools import lru_cache
@@ -66,18 +65,16 @@ def from_pretrained(cls: Any, source: str, **kwargs: Any) -> Any:
 
 
 @lru_cache(maxsize=8)
-def file_sha256(path: str, mtime_ns: int) -> str:
+def cached_file_sha256(path: str, mtime_ns: int) -> str:
     """sha256 of a file; cached per (path, mtime) because encoders are ~100 MB."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as file:
-        for block in iter(lambda: file.read(1 << 22), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    from stancebench.data.hashing import file_sha256  # stancebench.data imports datasets: keep this module cheap
+
+    return file_sha256(path)
 
 
 def weights_sha256(folder: str | Path) -> str:
     file = Path(folder) / "model.safetensors"
-    return file_sha256(str(file), file.stat().st_mtime_ns)
+    return cached_file_sha256(str(file), file.stat().st_mtime_ns)
 
 
 def phrase(target: str, phrases: Mapping[str, str]) -> str:
