@@ -10,7 +10,6 @@ Prints the medians, the ratio and where the pipeline's time goes; writes experim
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import statistics
 import subprocess
@@ -18,6 +17,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from stancebench.evaluation import RunResult
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "data" / "leaders" / "statements.jsonl"
@@ -29,15 +30,9 @@ def timed(cmd: list[str]) -> tuple[float, str]:
     return time.perf_counter() - start, result.stdout
 
 
-def f_avg_of(output: str, pattern: str) -> float:
-    return float(re.search(pattern, output).group(1))
-
-
-def phases_of_last_run(store: Path) -> dict[str, float]:
-    """The `time_*_s` phase timings the last run logged (results.json in its output folder)."""
-    latest = max(store.glob("outputs/*/*/results.json"), key=lambda p: p.stat().st_mtime)
-    metrics = json.loads(latest.read_text())["metrics"]
-    return {k.removeprefix("time_").removesuffix("_s"): v for k, v in metrics.items() if k.startswith("time_")}
+def last_result(store: Path) -> RunResult:
+    """The last run's result (results.json in its output folder)."""
+    return RunResult.read(max(store.glob("outputs/*/*/results.json"), key=lambda p: p.stat().st_mtime))
 
 
 def main() -> None:
@@ -52,16 +47,17 @@ def main() -> None:
         first_run, _ = timed(train_cmd)  # creates the SQLite schema
         ours, plain = [], []
         for _ in range(args.repeats):
-            t, out_ours = timed(train_cmd)
+            t, _ = timed(train_cmd)
             ours.append(t)
             t, out_plain = timed(plain_cmd)
             plain.append(t)
         import_time, _ = timed([sys.executable, "-c", "import stancebench.train"])
         plain_import, _ = timed([sys.executable, "-c", "import sklearn.linear_model, sklearn.feature_extraction.text"])
-        phases = phases_of_last_run(store)
+        result = last_result(store)
 
-    ours_f = f_avg_of(out_ours, r"f_avg\s*│\s*[\d.]+\s*│\s*([\d.]+)")
-    plain_f = f_avg_of(out_plain, r"test_f_avg ([\d.]+)")
+    phases = {k.removeprefix("time_").removesuffix("_s"): v for k, v in result.timings.items()}
+    ours_f = result.get_score("test", "f_avg")
+    plain_f = float(re.search(r"test_f_avg ([\d.]+)", out_plain).group(1))  # the plain script's one line
     med_ours, med_plain = statistics.median(ours), statistics.median(plain)
     lines = [
         "# Baseline run time: stancebench-train vs plain scikit-learn",

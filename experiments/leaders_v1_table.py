@@ -14,12 +14,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import mlflow
 import pandas as pd
 
 from stancebench.data import file_sha256, load_statements
 from stancebench.data.quality import annotator_scores, load_annotations
-from stancebench.tracking import default_tracking_uri
+from stancebench.evaluation import RunResult, score_cell, search_results
 
 ROOT = Path(__file__).resolve().parents[1]
 LEADERS = ROOT / "data" / "leaders"
@@ -28,25 +27,16 @@ TASKS = ["stance_us", "stance_ukraine", "stance_negotiations", "stance", "sentim
 MODELS = ["majority", "tfidf_logreg", "tfidf_svm", "char_svm"]
 
 
-def runs(corpus_hash: str) -> pd.DataFrame:
-    mlflow.set_tracking_uri(default_tracking_uri())
-    found = []
-    for tag in ("leaders_v1_baselines", "leaders_v1_cross"):
-        found.append(mlflow.search_runs(
-            search_all_experiments=True,
-            filter_string=f"attributes.status = 'FINISHED' and tags.`{tag}` = 'true' "
-                          f"and tags.corpus_sha256 = '{corpus_hash}'",
-            order_by=["attributes.start_time DESC"]))
-    table = pd.concat(found, ignore_index=True)
-    if table.empty:
+def runs(corpus_hash: str) -> list[RunResult]:
+    """The latest finished run per model and task of the two sweeps on the current corpus."""
+    found = [result for tag in ("leaders_v1_baselines", "leaders_v1_cross")
+             for result in search_results(f"tags.`{tag}` = 'true' and tags.corpus_sha256 = '{corpus_hash}'")]
+    if not found:
         sys.exit("no finished leaders_v1 runs on the current corpus: run the two sweeps in this file's docstring")
-    return table.drop_duplicates(["tags.model", "tags.task"])  # newest first, so keep the latest
-
-
-def cell(run: pd.Series) -> str:
-    metric = "macro_recall" if run["tags.task"] == "sentiment" else "f_avg"
-    score, low, high = (run[f"metrics.test_{metric}{s}"] for s in ("", "_ci_low", "_ci_high"))
-    return f"{100 * score:.1f} [{100 * low:.1f}, {100 * high:.1f}]"
+    latest = {}
+    for result in found:  # newest first: keep the latest
+        latest.setdefault((result.model, result.task), result)
+    return list(latest.values())
 
 
 def annotator_agreement(records: list[dict]) -> dict[str, str]:
@@ -63,9 +53,9 @@ def main() -> None:
     records = load_statements(corpus)
     found = runs(corpus_hash)
     board = pd.DataFrame("", index=MODELS, columns=TASKS)
-    for _, run in found.iterrows():
-        if run["tags.model"] in MODELS and run["tags.task"] in TASKS:
-            board.loc[run["tags.model"], run["tags.task"]] = cell(run)
+    for result in found:
+        if result.model in MODELS and result.task in TASKS:
+            board.loc[result.model, result.task] = score_cell(result)
     board.loc["annotator B vs A (language models)"] = pd.Series(annotator_agreement(records))
     board = board.fillna("")
     board.index.name = "model"

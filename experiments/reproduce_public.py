@@ -52,32 +52,21 @@ class Runner:
         return [*self.base, *overrides]
 
     def run(self, overrides: list[str], label: str, group: str) -> dict:
-        from hydra import compose, initialize_config_dir
-        from hydra.core.hydra_config import HydraConfig
-        from omegaconf import open_dict
-
-        from stancebench._paths import conf_dir
+        from stancebench.config import compose_config
         from stancebench.train import train
 
         full = self.overrides(overrides)
-        with initialize_config_dir(str(conf_dir()), version_base="1.3", job_name="reproduce_public"):
-            cfg = compose("train", overrides=full, return_hydra_config=True)
         self.count += 1
-        output_dir = self.output_root / f"{self.count:02d}"
-        with open_dict(cfg):
-            cfg.hydra.runtime.output_dir = str(output_dir)
-        HydraConfig.instance().set_config(cfg)
+        cfg = compose_config(full, output_dir=self.output_root / f"{self.count:02d}")
         published = cfg.get("published")
-        with open_dict(cfg):
-            del cfg.hydra
         started = time.perf_counter()
-        metrics, objects = train(cfg)
+        result, objects = train(cfg)
         task = objects["task"]
         print(f"[{label}] {time.perf_counter() - started:.0f}s", flush=True)
         return {
             "group": group, "label": label, "command": "stancebench-train " + " ".join(overrides),
             "data": cfg.data.name if "name" in cfg.data else "", "task": task.name, "metric": task.main_score,
-            "model": cfg.model.get("name", ""), "run_id": objects["run_id"], "metrics": metrics,
+            "model": cfg.model.get("name", ""), "run_id": objects["run_id"], "metrics": result.metrics(),
             "published": None if published is None else {"metric": published.metric, "scores": [dict(s) for s in published.scores]},
         }
 
@@ -95,19 +84,17 @@ def grid(space: dict[str, list]) -> list[list[str]]:
 
 def cv_select_per_target(runner: Runner, space: dict[str, list], folds: int = 5, seed: int = 0) -> tuple[list[str], list[dict]]:
     """The SemEval organisers' protocol: choose by k-fold CV (pooled F_avg) on the whole training set."""
-    from hydra import compose, initialize_config_dir
     from hydra.utils import instantiate
     from sklearn.model_selection import StratifiedKFold
 
     from stancebench import metrics as M
-    from stancebench._paths import conf_dir
+    from stancebench.config import compose_config
 
     scores = []
     for candidate in grid(space):
-        with initialize_config_dir(str(conf_dir()), version_base="1.3"):
-            cfg = compose("train", overrides=runner.overrides(
-                ["experiment=tweeteval_stance_paper", "data.dev_in_train=true", *candidate]))
-        source, task = instantiate(cfg.data), instantiate(cfg.task)
+        cfg = compose_config(runner.overrides(["experiment=tweeteval_stance_paper", "data.dev_in_train=true", *candidate]))
+        source = instantiate(cfg.data)
+        task = instantiate(cfg.task).for_source(source)
         frame = task.frame(source.load()["train"], "train", source.targets)
         strata = (frame["target"] + "|" + frame["label"]).to_numpy()
         gold, predicted = [], []
@@ -261,16 +248,16 @@ def stance_notes(results: dict) -> list[str]:
         "- Climate is the weak target for every model (per-target F_avg about 42): its test set has 11 `against` "
         "tweets, and its training set 13 (TweetEval train), so F1(against) is near zero. The pooled metric weights "
         "targets by their tweets, which is why it sits far above the per-target mean (as for RoBERTa: 72.44 vs 62.79).",
-        "- macro_f1 and accuracy in MLflow are over our four stance labels; the public sets have no `neutral`, so "
-        "macro_f1 is depressed by a constant zero class. F_avg (the official metric) is unaffected.",
+        "- macro_f1 in MLflow is over the set's own three stance labels (favor, against, none: the public sets "
+        "have no `neutral`, and a class that does not exist is not averaged in). F_avg (the official metric) "
+        "does not depend on the label set.",
     ]
     if not results.get("stance_cv"):
         lines.pop(2)
     transformer = find(runs, "transformer")
     lines.append("- Transformer: " + (f"{score(transformer):.2f} (pooled)." if transformer else
-                 "not run: `model=transformer` is not on this branch (issue 4 adds it). Rerun "
-                 "`python experiments/reproduce_public.py --part stance --part sentiment` after the merge; the "
-                 "per-target wrapper also takes it (`model=per_target model@model.inner=transformer`)."))
+                 "not run yet (issue 14 adds transformer rows on the public sets). The per-target wrapper takes it too "
+                 "(`model=per_target model@model.inner=transformer`)."))
     return lines
 
 

@@ -63,7 +63,8 @@ def collect(tracking_uri: str | None) -> tuple[list[dict], str]:
     import mlflow
 
     from stancebench._paths import data_dir
-    from stancebench.data.leaders import file_sha256
+    from stancebench.data import file_sha256
+    from stancebench.evaluation import RunResult
     from stancebench.tracking import default_tracking_uri
 
     corpus_sha = file_sha256(data_dir() / "leaders" / "statements.jsonl")
@@ -78,15 +79,15 @@ def collect(tracking_uri: str | None) -> tuple[list[dict], str]:
         if key in seen:
             continue
         seen.add(key)
-        m = run.data.metrics
-        metric = "f_avg" if "test_f_avg" in m else "macro_recall"
+        result = RunResult.from_mlflow(run)
+        low, high = result.get_ci()
         rows.append({
-            "model": key[0], "task": key[1], "metric": metric, "dev": m[f"dev_{metric}"], "test": m[f"test_{metric}"],
-            "ci_low": m[f"test_{metric}_ci_low"], "ci_high": m[f"test_{metric}_ci_high"],
-            "test_macro_f1": m["test_macro_f1"], "train_seconds": m["time_fit_s"],
+            "model": key[0], "task": key[1], "metric": result.main_score, "dev": result.get_score("dev"),
+            "test": result.get_score(), "ci_low": low, "ci_high": high,
+            "test_macro_f1": result.get_score("test", "macro_f1"), "train_seconds": result.timings["time_fit_s"],
             "run_seconds": (run.info.end_time - run.info.start_time) / 1000,
             "epochs": int(run.data.params["model.epochs"]) if "model.epochs" in run.data.params else None,
-            "seed": int(run.data.params["seed"]), "run_id": run.info.run_id, "git_commit": run.data.tags.get("git_commit"),
+            "seed": int(run.data.params["seed"]), "run_id": run.info.run_id, "git_commit": result.commit,
         })
     return rows, corpus_sha
 

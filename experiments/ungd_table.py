@@ -17,7 +17,6 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import mlflow
 import numpy as np
 import pandas as pd
 
@@ -25,8 +24,8 @@ from stancebench import metrics as M
 from stancebench.data import UNGDSource, file_sha256
 from stancebench.data.quality import annotator_scores, load_annotations
 from stancebench.data.ungd import default_root
+from stancebench.evaluation import RunResult, score_cell, search_results
 from stancebench.tasks import get_task
-from stancebench.tracking import default_tracking_uri
 
 ROOT = Path(__file__).resolve().parents[1]
 UNGD = ROOT / "data" / "ungd"
@@ -36,26 +35,19 @@ SPLITS = {"ungd": "country", "ungd_year": "year"}
 TAG = "ungd_v1"
 
 
-def runs(units_hash: str) -> pd.DataFrame:
-    mlflow.set_tracking_uri(default_tracking_uri())
-    table = mlflow.search_runs(
-        search_all_experiments=True,
-        filter_string=f"attributes.status = 'FINISHED' and tags.`{TAG}` = 'true' and tags.corpus_sha256 = '{units_hash}'",
-        order_by=["attributes.start_time DESC"])
-    if table.empty:
+def runs(units_hash: str) -> list[RunResult]:
+    """The latest finished run per data, model and task on the current units file."""
+    latest = {}
+    for result in search_results(f"tags.`{TAG}` = 'true' and tags.corpus_sha256 = '{units_hash}'"):
+        latest.setdefault((result.data, result.model, result.task), result)  # newest first: keep the latest
+    if not latest:
         sys.exit(f"no finished {TAG} runs on the current units file: run the sweeps in this file's docstring")
-    return table.drop_duplicates(["tags.data", "tags.model", "tags.task"])  # newest first: keep the latest
+    return list(latest.values())
 
 
-def cell(run: pd.Series) -> str:
-    metric = "macro_recall" if run["tags.task"] == "sentiment" else "f_avg"
-    score, low, high = (run[f"metrics.test_{metric}{s}"] for s in ("", "_ci_low", "_ci_high"))
-    return f"{100 * score:.1f} [{100 * low:.1f}, {100 * high:.1f}]"
-
-
-def class_f1_cell(run: pd.Series) -> str:
+def class_f1_cell(result: RunResult) -> str:
     """F1(favor) / F1(against) on test: the two halves of F_avg (against is rare in this register)."""
-    return f"{100 * run['metrics.test_favor_f1']:.1f} / {100 * run['metrics.test_against_f1']:.1f}"
+    return " / ".join(f"{100 * result.get_score('test', f'{label}_f1'):.1f}" for label in ("favor", "against"))
 
 
 def metadata_baseline(source: UNGDSource) -> dict[str, str]:
@@ -68,7 +60,7 @@ def metadata_baseline(source: UNGDSource) -> dict[str, str]:
     frames = {split: data[split].to_pandas() for split in ("train", "test")}
     cells = {}
     for name in TASKS:
-        task = get_task(name)
+        task = get_task(name).for_source(source)
         parts = {}
         for split, dataset in (("train", data["train"]), ("test", data["test"])):
             frame = task.frame(dataset, split, source.targets)
@@ -105,21 +97,21 @@ def main() -> None:
     found = runs(units_hash)
     sections = []
     for data_name, split in SPLITS.items():
-        mine = found[found["tags.data"] == data_name]
-        if mine.empty:
+        mine = [result for result in found if result.data == data_name]
+        if not mine:
             continue
         source = UNGDSource(default_root(), units, split=split)
         board = pd.DataFrame("not run", index=MODELS, columns=TASKS)
-        for _, run in mine.iterrows():
-            if run["tags.model"] in MODELS and run["tags.task"] in TASKS:
-                board.loc[run["tags.model"], run["tags.task"]] = cell(run)
+        for result in mine:
+            if result.model in MODELS and result.task in TASKS:
+                board.loc[result.model, result.task] = score_cell(result)
         board.loc["metadata only (year + post, no text)"] = pd.Series(metadata_baseline(source))
         board.loc["annotator B vs A (language models)"] = pd.Series(agreement_row(source))
         board.index.name = "model"
         halves = pd.DataFrame("not run", index=MODELS, columns=TASKS[:3])
-        for _, run in mine.iterrows():
-            if run["tags.model"] in MODELS and run["tags.task"] in TASKS[:3]:
-                halves.loc[run["tags.model"], run["tags.task"]] = class_f1_cell(run)
+        for result in mine:
+            if result.model in MODELS and result.task in TASKS[:3]:
+                halves.loc[result.model, result.task] = class_f1_cell(result)
         halves.index.name = "model: F1 favor / F1 against"
         sections += [f"## `data=ungd data.split={split}` ({test_counts(source)})", "", board.fillna("").to_markdown(), "",
                      "F_avg's two halves on the same test units:", "", halves.to_markdown(), ""]

@@ -7,12 +7,10 @@ import os
 from pathlib import Path
 
 import pytest
-from hydra import compose, initialize_config_dir
-from hydra.core.global_hydra import GlobalHydra
-from hydra.core.hydra_config import HydraConfig
-from omegaconf import DictConfig, open_dict
+from omegaconf import DictConfig
 
-from stancebench._paths import conf_dir, register_resolvers
+from stancebench._paths import register_resolvers
+from stancebench.config import compose_config
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 register_resolvers()
@@ -60,28 +58,19 @@ def small_corpus(tmp_path: Path) -> Path:
     return write_jsonl(tmp_path / "statements.jsonl", [statement(i) for i in range(80)])
 
 
-def compose_train(overrides: list[str], tmp_path: Path) -> DictConfig:
-    """The real train config, every output under tmp_path, and HydraConfig set as the app would."""
-    GlobalHydra.instance().clear()
-    with initialize_config_dir(config_dir=str(conf_dir()), version_base="1.3"):
-        cfg = compose(
-            config_name="train",
-            return_hydra_config=True,
-            overrides=[f"paths.log_dir={tmp_path}", f"tracking.uri=sqlite:///{tmp_path}/mlflow.db", *overrides],
-        )
-    with open_dict(cfg):
-        cfg.hydra.runtime.output_dir = str(tmp_path / "run")
-        cfg.hydra.job.num = 0
-    HydraConfig.instance().set_config(cfg)
-    with open_dict(cfg):
-        del cfg["hydra"]
-    return cfg
+def compose_train(overrides: list[str], tmp_path: Path, config_name: str = "train") -> DictConfig:
+    """The real config (train or eval), the MLflow store under tmp_path and a new output folder
+    under tmp_path/runs/ for each config (a test that trains and then evaluates keeps both)."""
+    runs = tmp_path / "runs"
+    runs.mkdir(exist_ok=True)
+    output_dir = runs / f"{config_name}-{len(list(runs.iterdir()))}"
+    return compose_config([f"paths.log_dir={tmp_path}", f"tracking.uri=sqlite:///{tmp_path}/mlflow.db", *overrides],
+                          config_name=config_name, output_dir=output_dir)
 
 
 @pytest.fixture
 def cfg_factory(tmp_path: Path):
-    def make(*overrides: str) -> DictConfig:
-        return compose_train(list(overrides), tmp_path)
+    def make(*overrides: str, config_name: str = "train") -> DictConfig:
+        return compose_train(list(overrides), tmp_path, config_name)
 
-    yield make
-    GlobalHydra.instance().clear()
+    return make

@@ -15,14 +15,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from hydra import compose, initialize_config_dir
-from hydra.core.global_hydra import GlobalHydra
-from hydra.core.hydra_config import HydraConfig
 from hydra.utils import instantiate
-from omegaconf import open_dict
 
 from stancebench import metrics as M
-from stancebench._paths import conf_dir, register_resolvers
+from stancebench._paths import register_resolvers
+from stancebench.config import compose_config
 from stancebench.data import (
     CrossDomain,
     DataError,
@@ -333,24 +330,15 @@ def test_table_split_fractions_are_seeded(tmp_path):
 # --- the app end to end: configs, per-target model, tracking, reload ------------------------------
 
 @pytest.fixture
-def app(tmp_path):
-    """compose(overrides) -> a config for `train`, outputs and MLflow store under tmp_path."""
+def app(cfg_factory):
+    """overrides -> `train` on the real config, outputs and MLflow store under tmp_path."""
     from stancebench.train import train
 
     def run(*overrides: str):
-        GlobalHydra.instance().clear()
-        with initialize_config_dir(str(conf_dir()), version_base="1.3"):
-            cfg = compose("train", overrides=[f"tracking.uri=sqlite:///{tmp_path}/mlflow.db", "bootstrap.n_resamples=50",
-                                              *overrides], return_hydra_config=True)
-        with open_dict(cfg):
-            cfg.hydra.runtime.output_dir = str(tmp_path / f"run{len(list(tmp_path.glob('run*')))}")
-        HydraConfig.instance().set_config(cfg)
-        with open_dict(cfg):
-            del cfg.hydra
-        return train(cfg)
+        result, objects = train(cfg_factory("bootstrap.n_resamples=50", *overrides))
+        return result.metrics(), objects
 
-    yield run
-    GlobalHydra.instance().clear()
+    return run
 
 
 def test_per_target_word_char_svm_runs_through_the_app_and_reloads(app, fake_external):
@@ -387,32 +375,31 @@ def test_table_source_and_cross_domain_run_through_the_app(app, fake_external, t
 
 
 def test_every_public_data_config_composes_and_instantiates(fake_external):
-    GlobalHydra.instance().clear()
-    with initialize_config_dir(str(conf_dir()), version_base="1.3"):
-        for name, cls in {"tweeteval_stance": TweetEvalStance, "tweeteval_sentiment": TweetEvalSentiment,
-                          "semeval2016": SemEval2016}.items():
-            cfg = compose("train", overrides=[f"data={name}", "debug=smoke"])
-            assert cfg.data.root == os.environ.get("STANCEBENCH_EXTERNAL", f"{REPO}/../shared/external")
-            with open_dict(cfg):
-                cfg.data.root = str(fake_external)
-            source = instantiate(cfg.data)
-            assert isinstance(source, cls) and source.limit == 40
-            assert source.load()["train"].num_rows > 0
-        cfg = compose("train", overrides=["data=cross_domain", "data@data.train=semeval2016", "data@data.test=leaders"])
+    for name, cls in {"tweeteval_stance": TweetEvalStance, "tweeteval_sentiment": TweetEvalSentiment,
+                      "semeval2016": SemEval2016}.items():
+        cfg = compose_config([f"data={name}", "debug=smoke"])
+        assert cfg.data.root == os.environ.get("STANCEBENCH_EXTERNAL", f"{REPO}/../shared/external")
+        cfg.data.root = str(fake_external)
         source = instantiate(cfg.data)
-        assert isinstance(source, CrossDomain) and isinstance(source.test, LeadersCorpus)
-        assert source.name == "semeval2016_to_leaders"
-        for experiment in ("tweeteval_stance_paper", "tweeteval_sentiment_paper"):
-            cfg = compose("train", overrides=[f"experiment={experiment}"], return_hydra_config=True)
-            assert cfg.published.scores and cfg.hydra.callbacks.published._target_.endswith("PublishedComparison")
-    GlobalHydra.instance().clear()
+        assert isinstance(source, cls) and source.limit == 40
+        assert source.load()["train"].num_rows > 0
+    cfg = compose_config(["data=cross_domain", "data@data.train=semeval2016", "data@data.test=leaders"])
+    source = instantiate(cfg.data)
+    assert isinstance(source, CrossDomain) and isinstance(source.test, LeadersCorpus)
+    assert source.name == "semeval2016_to_leaders"
+    for experiment in ("tweeteval_stance_paper", "tweeteval_sentiment_paper"):
+        cfg = compose_config([f"experiment={experiment}"], return_hydra_config=True)
+        assert cfg.published.scores and cfg.hydra.callbacks.published._target_.endswith("PublishedComparison")
 
 
 def test_published_comparison_puts_ours_in_rank_order():
     from stancebench.published import comparison_rows
 
-    ours = {"model": "per_target_word_char_svm", "data": "tweeteval_stance",
-            "metrics": {"test_f_avg": 0.678, "test_f_avg_ci_low": 0.65, "test_f_avg_ci_high": 0.706}}
+    from stancebench.evaluation import RunResult, SplitScores
+
+    ours = RunResult(task="stance", data="tweeteval_stance", model="per_target_word_char_svm", main_score="f_avg",
+                     labels=("favor", "against", "none"), corpus_sha256="x", version="0", commit="c",
+                     splits={"test": SplitScores({"f_avg": 0.678}, {"f_avg": (0.65, 0.706)})})
     rows = comparison_rows([ours], {"metric": "f_avg", "scores": [{"system": "SVM", "test": 67.3},
                                                                    {"system": "RoBERTa", "test": 68.0}]})
     assert [r["system"].split(":")[0] for r in rows] == ["RoBERTa", "ours", "SVM"]

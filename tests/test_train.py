@@ -16,6 +16,7 @@ from mlflow.tracking import MlflowClient
 import stancebench
 from conftest import CORPUS, statement, write_jsonl
 from stancebench.data import DataError, file_sha256
+from stancebench.evaluation import RunResult
 from stancebench.tracking import TrackingUnavailable
 from stancebench.train import get_metric_value, train
 
@@ -27,7 +28,8 @@ def runs_of(tmp_path: Path) -> pd.DataFrame:
 
 def test_train_logs_everything_and_reloads_identically(cfg_factory, small_corpus, tmp_path):
     cfg = cfg_factory(f"data.path={small_corpus}", "task=stance", "model=tfidf_logreg", "bootstrap.n_resamples=200")
-    metrics, objects = train(cfg)
+    result, objects = train(cfg)
+    metrics = result.metrics()
 
     for name in ["test_f_avg", "test_f_avg_ci_low", "test_f_avg_ci_high", "test_macro_f1", "test_accuracy",
                  "dev_f_avg", "dev_macro_f1", "test_us_f_avg", "test_favor_f1"]:
@@ -67,6 +69,14 @@ def test_train_logs_everything_and_reloads_identically(cfg_factory, small_corpus
     assert out["label"].tolist() == test["predicted"].tolist()
     np.testing.assert_allclose(out[proba_columns].to_numpy(), test[proba_columns].to_numpy(), rtol=1e-6)
 
+    # results.json and the MLflow run hold the same RunResult
+    saved = RunResult.read(objects["output_dir"] / "results.json")
+    assert saved == result
+    from_run = RunResult.from_mlflow(objects["run_id"], tracking_uri=f"sqlite:///{tmp_path}/mlflow.db")
+    assert from_run.splits == result.splits and from_run.labels == result.labels == tuple(cfg_labels)
+    assert from_run.get_score() == result.get_score("test", "f_avg") == metrics["test_f_avg"]
+    assert run.data.tags["main_score"] == "f_avg" and run.data.tags["labels"] == "favor,against,neutral,none"
+
     local = stancebench.load_model(objects["output_dir"] / "model")
     assert local.predict(inputs) == test["predicted"].tolist()
     with pytest.raises(ValueError, match="pass target="):
@@ -97,7 +107,8 @@ def test_unreachable_server_fails_before_training(cfg_factory, small_corpus):
 def test_register_as_and_models_uri(cfg_factory, small_corpus, tmp_path):
     cfg = cfg_factory(f"data.path={small_corpus}", "task=sentiment", "model=tfidf_svm",
                       "tracking.register_as=sentiment-svm", "bootstrap.n_resamples=50")
-    metrics, objects = train(cfg)
+    result, objects = train(cfg)
+    metrics = result.metrics()
     model = stancebench.load_model("models:/sentiment-svm/1", tracking_uri=f"sqlite:///{tmp_path}/mlflow.db")
     frame = pd.read_json(objects["output_dir"] / "predictions.jsonl", lines=True)
     test = frame[frame["split"] == "test"]
@@ -128,7 +139,7 @@ def test_hydra_app_from_another_directory(tmp_path):
     assert runs["tags.corpus_sha256"][0] == file_sha256(CORPUS)
 
 
-def test_baseline_run_never_imports_torch(tmp_path):
+def test_baseline_modules_never_import_torch(tmp_path):
     code = (
         "import sys; from stancebench.train import train; from stancebench.cli import main; "
         "import stancebench.models.baselines, stancebench.tracking, stancebench.loading; "

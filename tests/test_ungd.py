@@ -273,7 +273,8 @@ def test_ungd_trains_through_the_app_and_logs_the_units_hash(cfg_factory, fake, 
 
     cfg = cfg_factory("data=ungd", f"data.root={fake['root']}", f"data.units={fake['units']}",
                       "task=stance_ukraine", "model=tfidf_logreg", "bootstrap.n_resamples=50")
-    metrics, objects = train(cfg)
+    result, objects = train(cfg)
+    metrics = result.metrics()
     assert metrics["test_f_avg"] > 0.9  # the fake sentences say their stance in so many words
     run = MlflowClient(f"sqlite:///{tmp_path}/mlflow.db").get_run(objects["run_id"])
     assert run.info.status == "FINISHED" and run.data.tags["data"] == "ungd"

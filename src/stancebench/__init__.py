@@ -9,5 +9,5 @@ Examples:
 from stancebench.loading import load_model
 from stancebench.tasks import get_task
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 __all__ = ["__version__", "get_task", "load_model"]

@@ -30,6 +30,12 @@ def load_model(uri: str | Path, tracking_uri: str | None = None) -> "Classifier"
     """
     from stancebench.models import load_saved
 
+    return load_saved(model_folder(uri, tracking_uri))
+
+
+def model_folder(uri: str | Path, tracking_uri: str | None = None) -> Path:
+    """The saved stancebench model folder (holding `stancebench.json`) behind `uri`, downloaded
+    from MLflow when `uri` is not a local path."""
     path = Path(uri)
     if not path.exists():
         import mlflow
@@ -37,13 +43,17 @@ def load_model(uri: str | Path, tracking_uri: str | None = None) -> "Classifier"
         from stancebench.tracking import default_tracking_uri
 
         mlflow.set_tracking_uri(tracking_uri or default_tracking_uri())
-        path = Path(mlflow.artifacts.download_artifacts(artifact_uri=str(uri)))
+        try:
+            path = Path(mlflow.artifacts.download_artifacts(artifact_uri=str(uri)))
+        except mlflow.exceptions.MlflowException as err:
+            raise FileNotFoundError(f"no model at {uri} in the MLflow store {mlflow.get_tracking_uri()}: "
+                                    f"{err.message.splitlines()[0]}") from err
     if (path / CONFIG_NAME).is_file():
-        return load_saved(path)
+        return path
     if (path / "MLmodel").is_file():
         from mlflow.models import Model
 
         artifacts = Model.load(str(path)).flavors["python_function"].get("artifacts", {})
         if "model" in artifacts:
-            return load_saved(path / artifacts["model"]["path"])
+            return path / artifacts["model"]["path"]
     raise ValueError(f"{uri} is neither a saved stancebench model nor an MLflow model logged by stancebench")

@@ -16,6 +16,18 @@ from scipy import stats
 STANCE_POSITIVE = ("favor", "against")
 
 
+def main_metric(labels: Sequence[str]) -> str:
+    """The metric a task is ranked by, read from its label set (the one place this rule lives):
+    SemEval-2016 Task 6's F_avg for stance (favor and against among the labels), TweetEval's macro
+    recall for sentiment."""
+    return "f_avg" if set(STANCE_POSITIVE) <= set(labels) else "macro_recall"
+
+
+def headline_metrics(labels: Sequence[str]) -> tuple[str, ...]:
+    """The metrics a report shows and bootstraps: the main one, macro-F1 and accuracy."""
+    return (main_metric(labels), "macro_f1", "accuracy")
+
+
 def encode(labels: Sequence[str], values: Sequence[str]) -> np.ndarray:
     index = {label: i for i, label in enumerate(labels)}
     unknown = sorted(set(values) - set(index))

@@ -19,7 +19,6 @@ rows, best first.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -27,18 +26,19 @@ from typing import Any
 
 from hydra.experimental.callback import Callback
 
+from stancebench.evaluation import RunResult
+
 log = logging.getLogger(__name__)
 
 
-def ours_row(results: Mapping[str, Any], metric: str) -> dict[str, Any]:
+def ours_row(result: RunResult, metric: str) -> dict[str, Any]:
     """One of our runs as a table row: name, test score and CI in points (x 100)."""
-    metrics = results["metrics"]
-    low, high = metrics.get(f"test_{metric}_ci_low"), metrics.get(f"test_{metric}_ci_high")
-    return {"system": f"ours: {results['model']} ({results['data']})", "test": 100 * metrics[f"test_{metric}"],
-            "ci": f"[{100 * low:.1f}, {100 * high:.1f}]" if low is not None else "", "source": "this run"}
+    ci = result.get_ci("test", metric)
+    return {"system": f"ours: {result.model} ({result.data})", "test": 100 * result.get_score("test", metric),
+            "ci": f"[{100 * ci[0]:.1f}, {100 * ci[1]:.1f}]" if ci else "", "source": "this run"}
 
 
-def comparison_rows(results: Sequence[Mapping[str, Any]], published: Mapping[str, Any]) -> list[dict[str, Any]]:
+def comparison_rows(results: Sequence[RunResult], published: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Ours and the published rows, best test score first."""
     metric = published["metric"]
     rows = [ours_row(r, metric) for r in results]
@@ -47,7 +47,7 @@ def comparison_rows(results: Sequence[Mapping[str, Any]], published: Mapping[str
     return sorted(rows, key=lambda row: -row["test"])
 
 
-def print_comparison(results: Sequence[Mapping[str, Any]], published: Mapping[str, Any], title: str) -> None:
+def print_comparison(results: Sequence[RunResult], published: Mapping[str, Any], title: str) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -71,7 +71,7 @@ class PublishedComparison(Callback):
             return
         results_file = Path(job_return.hydra_cfg.hydra.runtime.output_dir) / "results.json"
         if results_file.is_file():
-            print_comparison([json.loads(results_file.read_text())], published, title=published.get("title", "ours vs published"))
+            print_comparison([RunResult.read(results_file)], published, title=published.get("title", "ours vs published"))
 
     def on_multirun_end(self, config: Any, **kwargs: Any) -> None:
         published = config.get("published")
@@ -79,5 +79,5 @@ class PublishedComparison(Callback):
             return
         files = sorted(Path(config.hydra.sweep.dir).glob("*/results.json"))
         if files:
-            print_comparison([json.loads(f.read_text()) for f in files], published,
+            print_comparison([RunResult.read(f) for f in files], published,
                              title=f"{published.get('title', 'sweep')}: all jobs")

@@ -10,24 +10,29 @@ import pandas as pd
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from stancebench.tasks import Task
+    from stancebench.evaluation import RunResult
 
 
-def print_results(metrics: dict[str, float], task: "Task", title: str) -> None:
-    """Dev and test headline metrics, test with its bootstrap confidence interval."""
+def print_results(result: "RunResult", title: str) -> None:
+    """Every scored split's headline metrics (the main one first), with bootstrap CIs where computed."""
     from rich.console import Console
     from rich.table import Table
 
+    from stancebench.metrics import headline_metrics
+
     table = Table(title=title)
-    for column in ("metric", "dev", "test", "test 95% CI"):
-        table.add_column(column, justify="left" if column == "metric" else "right")
-    for metric in task.headline_metrics:
-        low, high = metrics.get(f"test_{metric}_ci_low"), metrics.get(f"test_{metric}_ci_high")
-        ci = f"[{low:.3f}, {high:.3f}]" if low is not None else ""
-        table.add_row(metric, f"{metrics[f'dev_{metric}']:.3f}", f"{metrics[f'test_{metric}']:.3f}", ci)
-    if task.main_score == "f_avg":  # F_avg's two halves: a rare class can hold it down
-        for half in ("favor_f1", "against_f1"):
-            table.add_row(f"  {half}", f"{metrics[f'dev_{half}']:.3f}", f"{metrics[f'test_{half}']:.3f}", "")
+    table.add_column("metric")
+    for split in result.splits:
+        table.add_column(split, justify="right")
+        table.add_column(f"{split} 95% CI", justify="right")
+    headline = headline_metrics(result.labels)
+    halves = ("favor_f1", "against_f1") if result.main_score == "f_avg" else ()  # a rare class can hold F_avg down
+    for metric in (*headline, *halves):
+        cells = []
+        for split in result.splits:
+            ci = result.get_ci(split, metric)
+            cells += [f"{result.get_score(split, metric):.3f}", f"[{ci[0]:.3f}, {ci[1]:.3f}]" if ci else ""]
+        table.add_row(metric if metric in headline else f"  {metric}", *cells)
     Console().print(table)
 
 
@@ -96,18 +101,19 @@ def leaderboard(experiment: str | None = None, tracking_uri: str | None = None, 
     else:
         runs = mlflow.search_runs(search_all_experiments=True, filter_string=query)
     if runs.empty:
-        return pd.DataFrame(columns=["experiment", "task", "model", "metric", "test", "95% CI", "run_id"])
+        return pd.DataFrame(columns=["experiment", "task", "model", "trained_on", "metric", "test", "95% CI", "run_id"])
     names = {e.experiment_id: e.name for e in mlflow.search_experiments()}
     rows = []
     for _, run in runs.iterrows():
-        metric = "f_avg" if pd.notna(run.get("metrics.test_f_avg")) else "macro_recall"
-        score = run.get(f"metrics.test_{metric}")
-        if pd.isna(score):
-            continue
+        metric = run.get("tags.main_score")
+        score = run.get(f"metrics.test_{metric}") if isinstance(metric, str) else None
+        if score is None or pd.isna(score):
+            continue  # no test score in its main metric (a dev-only evaluation, or a run from before 0.2)
         low, high = run.get(f"metrics.test_{metric}_ci_low"), run.get(f"metrics.test_{metric}_ci_high")
         rows.append({
             "experiment": names.get(run["experiment_id"], run["experiment_id"]),
-            "task": run.get("tags.task"), "model": run.get("tags.model"), "metric": metric,
+            "task": run.get("tags.task"), "model": run.get("tags.model"),
+            "trained_on": run.get("tags.trained_on") or run.get("tags.data"), "metric": metric,
             "test": round(float(score), 4),
             "95% CI": f"[{low:.3f}, {high:.3f}]" if pd.notna(low) else "",
             "run_id": run["run_id"],

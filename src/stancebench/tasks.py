@@ -4,19 +4,24 @@
 shared across targets (a speaker's hostile vocabulary says something about every target), one model
 is logged and loaded, and the same model can be tested on a target it never saw (`stance_cross`).
 The baselines still learn target-specific weights through feature augmentation (see
-`stancebench.models.sklearn.TargetAwareFeatures`).
+`stancebench.models.baselines.TargetAwareFeatures`).
 """
 
 from __future__ import annotations
 
 import difflib
+import dataclasses
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import datasets
 import pandas as pd
 
 from stancebench.data.schema import SENTIMENT_LABELS, STANCE_LABELS, TARGETS, stance_column
+from stancebench.metrics import headline_metrics, main_metric
+
+if TYPE_CHECKING:
+    from stancebench.data.source import DataSource
 
 Split = Literal["train", "dev", "test"]
 
@@ -32,6 +37,9 @@ class Task:
         targets: stance targets trained (and evaluated) on; () means every target of the data.
         test_targets: targets evaluated on the test split instead (held-out target transfer).
         text_field: the column models read.
+        labels: the label set scored over; () = the kind's full set (the leader corpus's). A data
+            source narrows it to the labels it has (`for_source`): TweetEval stance has no
+            `neutral`, and a macro average must not count a class that does not exist.
     """
 
     name: str
@@ -40,20 +48,28 @@ class Task:
     targets: tuple[str, ...] = ()
     test_targets: tuple[str, ...] | None = None
     text_field: str = "text_en"
+    labels: tuple[str, ...] = ()
 
-    @property
-    def labels(self) -> tuple[str, ...]:
-        return STANCE_LABELS if self.kind == "stance" else SENTIMENT_LABELS
+    def __post_init__(self) -> None:
+        if not self.labels:
+            object.__setattr__(self, "labels", STANCE_LABELS if self.kind == "stance" else SENTIMENT_LABELS)
+
+    def for_source(self, source: "DataSource") -> "Task":
+        """This task over the label set `source` has for its kind."""
+        labels = tuple(source.labels(self.kind))
+        if not labels:
+            raise ValueError(f"data {source.name!r} has no {self.kind} labels, so it cannot serve task {self.name!r}")
+        return dataclasses.replace(self, labels=labels)
 
     @property
     def main_score(self) -> str:
         """SemEval-2016 Task 6's F_avg for stance; TweetEval's macro recall for sentiment."""
-        return "f_avg" if self.kind == "stance" else "macro_recall"
+        return main_metric(self.labels)
 
     @property
     def headline_metrics(self) -> tuple[str, ...]:
         """The test metrics that get bootstrap confidence intervals."""
-        return (self.main_score, "macro_f1", "accuracy")
+        return headline_metrics(self.labels)
 
     @property
     def pairs(self) -> bool:
@@ -85,9 +101,10 @@ class Task:
             frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
         return frame.rename(columns={self.text_field: "text"})
 
-    def inputs(self, frame: pd.DataFrame) -> pd.DataFrame:
-        """What a model sees: `text`, plus `target` for pair tasks."""
-        return frame[["target", "text"] if self.pairs else ["text"]]
+    def inputs(self, frame: pd.DataFrame, pairs: bool | None = None) -> pd.DataFrame:
+        """What a model sees: `text`, plus `target` for pair tasks (or when `pairs`: a pair model
+        asked about one target)."""
+        return frame[["target", "text"] if (self.pairs if pairs is None else pairs) else ["text"]]
 
 
 def _decoded(dataset: datasets.Dataset, label_column: str, columns: list[str]) -> pd.DataFrame:
@@ -152,4 +169,4 @@ def get_task(name: str, held_out: str | None = None, target: str | None = None,
         hint = f"; did you mean {close[0]!r}?" if close else ""
         raise KeyError(f"unknown task {name!r}{hint} Known tasks: {', '.join(TASK_NAMES)}")
     task = TASKS[name]
-    return task if text_field == task.text_field else Task(**{**task.__dict__, "text_field": text_field})
+    return task if text_field == task.text_field else dataclasses.replace(task, text_field=text_field)

@@ -20,7 +20,10 @@ from filelock import FileLock
 from stancebench._paths import PACKAGE_DIR, project_root
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from stancebench.models.base import Classifier
+    from stancebench.tasks import Task
 
 PYFUNC_MODEL_FILE = PACKAGE_DIR / "_mlflow_model.py"
 # a progress bar per artifact download is noise in a training log
@@ -108,12 +111,27 @@ def flatten(config: dict, prefix: str = "") -> dict[str, Any]:
     return flat
 
 
-def predictions_frame(model: "Classifier", inputs: pd.DataFrame) -> pd.DataFrame:
-    """`label` and one `proba_<label>` column per label: what the pyfunc model returns."""
+def predictions_frame(model: "Classifier", inputs: pd.DataFrame, allowed: "Sequence[str] | None" = None) -> pd.DataFrame:
+    """`label` and one `proba_<label>` column per label: what the pyfunc model returns.
+
+    `allowed` restricts `label` to the most probable of those labels (a model scored on a data set
+    that lacks one of its classes); the probabilities stay the model's own.
+    """
     proba = model.predict_proba(inputs)
+    choices = [i for i, label in enumerate(model.labels) if allowed is None or label in allowed]
     frame = pd.DataFrame(proba, columns=[f"proba_{label}" for label in model.labels])
-    frame.insert(0, "label", [model.labels[i] for i in proba.argmax(axis=1)])
+    frame.insert(0, "label", [model.labels[choices[i]] for i in proba[:, choices].argmax(axis=1)])
     return frame
+
+
+def record_training(model_dir: Path, task: "Task", source: Any) -> None:
+    """Write what the model was trained for into its `stancebench.json` (task, data, targets), so
+    `stancebench-eval` can refuse a task it cannot answer."""
+    from stancebench.models.base import read_config, write_config
+
+    targets = task.split_targets("train", source.targets)
+    write_config(model_dir, {**read_config(model_dir), "task": task.name, "trained_on": source.name,
+                             "trained_targets": list(targets)})
 
 
 def log_model(model_dir: Path, model: "Classifier", input_example: pd.DataFrame,

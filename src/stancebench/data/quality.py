@@ -123,7 +123,7 @@ def agreement(a: pd.DataFrame, b: pd.DataFrame) -> tuple[pd.DataFrame, dict[str,
     import krippendorff
     from sklearn.metrics import cohen_kappa_score
 
-    from stancebench.metrics import scores
+    from stancebench.metrics import main_metric, scores
 
     common = a.index.intersection(b.index)
     if common.empty:
@@ -137,7 +137,7 @@ def agreement(a: pd.DataFrame, b: pd.DataFrame) -> tuple[pd.DataFrame, dict[str,
         alpha = (krippendorff.alpha(reliability_data=data, value_domain=list(codes.values()),
                                     level_of_measurement="nominal")
                  if len(np.unique(data)) > 1 else float("nan"))
-        headline = "macro_recall" if column == "sentiment" else "f_avg"
+        headline = main_metric(labels)
         rows.append({"labels": column, "n": len(common), "agreement": float((x == y).mean()),
                      "cohen_kappa": cohen_kappa_score(x, y, labels=list(labels)), "krippendorff_alpha": alpha,
                      "b_vs_a_score": scores(list(x), list(y), labels)[headline], "metric": headline})

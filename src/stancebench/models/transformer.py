@@ -16,16 +16,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from stancebench.metrics import main_metric
 from stancebench.models import _hf
 from stancebench.models.base import LabelsMixin, as_frame, checked_labels, read_config, write_config, write_model_card
 
 log = logging.getLogger(__name__)
-
-
-def headline_metric(labels: Sequence[str]) -> str:
-    """The task's main score, read from its label set: F_avg for stance, macro recall otherwise
-    (the same choice as `stancebench.tasks.Task.main_score`)."""
-    return "f_avg" if {"favor", "against"} <= set(labels) else "macro_recall"
 
 
 class TransformerClassifier(LabelsMixin):
@@ -118,7 +113,7 @@ class TransformerClassifier(LabelsMixin):
         )
         train_data = self._dataset(X, y)
         eval_data = self._dataset(as_frame(eval_set[0]), list(eval_set[1])) if eval_set is not None else None
-        metric = headline_metric(self.labels)
+        metric = main_metric(self.labels)
         evaluate = eval_data is not None
 
         loss_fn = None
