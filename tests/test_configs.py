@@ -57,14 +57,9 @@ def test_env_var_sets_tracking_uri(monkeypatch, tmp_path):
     cfg = compose_train([], tmp_path)
     # the test fixture's own override wins; without it the env var does
     assert cfg.tracking.uri == f"sqlite:///{tmp_path}/mlflow.db"
-    from hydra import compose, initialize_config_dir
+    from stancebench.config import compose_config
 
-    from hydra.core.global_hydra import GlobalHydra
-
-    GlobalHydra.instance().clear()
-    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
-        assert compose("train").tracking.uri == "sqlite:////elsewhere/x.db"
-    GlobalHydra.instance().clear()
+    assert compose_config().tracking.uri == "sqlite:////elsewhere/x.db"
 
 
 def test_smoke_overlay_shrinks_data(cfg_factory):

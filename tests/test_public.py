@@ -348,6 +348,9 @@ def test_per_target_word_char_svm_runs_through_the_app_and_reloads(app, fake_ext
 
     metrics, objects = app("experiment=tweeteval_stance_paper", f"data.root={fake_external}")
     assert objects["model"].name == "per_target_word_char_svm"
+    # TweetEval stance has no `neutral`: not a class of the model, its output or its macro scores
+    assert objects["model"].labels == ["favor", "against", "none"] and "test_neutral_f1" not in metrics
+    assert "proba_neutral" not in objects["predictions"]
     assert sorted(objects["model"].models) == sorted(TWEETEVAL_TARGETS)
     for target in TWEETEVAL_TARGETS:
         assert 0 <= metrics[f"test_{target}_f_avg"] <= 1

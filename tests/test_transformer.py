@@ -93,15 +93,12 @@ def test_unknown_pretrained_fails_with_the_config_key(tmp_path: Path) -> None:
 
 
 def test_configs_instantiate_with_the_global_seed() -> None:
-    from hydra import compose, initialize_config_dir
     from hydra.utils import instantiate
 
-    from stancebench._paths import conf_dir, register_resolvers
+    from stancebench.config import compose_config
 
-    register_resolvers()
-    with initialize_config_dir(config_dir=str(conf_dir()), version_base="1.3"):
-        transformer = instantiate(compose("train", overrides=["model=transformer", "seed=7", "model.lr=3e-5"]).model)
-        embed = instantiate(compose("train", overrides=["model=embed_logreg", "seed=7"]).model)
+    transformer = instantiate(compose_config(["model=transformer", "seed=7", "model.lr=3e-5"]).model)
+    embed = instantiate(compose_config(["model=embed_logreg", "seed=7"]).model)
     assert isinstance(transformer, TransformerClassifier) and isinstance(embed, EmbedLogregClassifier)
     assert (transformer.seed, transformer.lr, transformer.max_length, transformer.pretrained) == (7, 3e-5, 128, "minilm")
     assert transformer.class_weighted is True and transformer.warmup_ratio == 0.1

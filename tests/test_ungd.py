@@ -235,9 +235,9 @@ def test_bad_units_file_reports_every_problem_with_line_field_value(fake, tmp_pa
     with pytest.raises(DataError) as err:
         UNGDSource(fake["root"], bad).load()
     message = str(err.value)
-    assert f"bad.jsonl:1: field 'stance_us': must be one of favor, against, neutral, none (got 'pro')" in message
-    assert f"bad.jsonl:2: field 'id': duplicate id (first on line 1)" in message
-    assert f"bad.jsonl:4: field 'end': must be greater than start" in message
+    assert "bad.jsonl:1: field 'stance_us': must be one of favor, against, neutral, none (got 'pro')" in message
+    assert "bad.jsonl:2: field 'id': duplicate id (first on line 1)" in message
+    assert "bad.jsonl:4: field 'end': must be greater than start" in message
     assert "bad.jsonl:5: field 'path'" in message  # id names AAA_77_2022, path another speech
     # offsets outside the file surface once the fields themselves are valid
     del units[3:]
