@@ -19,6 +19,27 @@ from stancebench.data.schema import (
 )
 from stancebench.data.source import LABELS_OF_KIND, LabelKind
 
+# the stored split (v1.1) and the held-out-speaker / held-out-writer schemes share these proportions
+SPLIT_SHARES = {"test": 0.2, "dev": 0.1, "train": 0.7}
+SPLIT_SCHEMES = ("fixed", "speaker", "writer")
+
+
+def writer_group(record: dict) -> str:
+    """The team that wrote a statement: its id prefix (`ru-0012` -> `ru`; `seed` = the seed article)."""
+    return record["id"].split("-")[0]
+
+
+def gold_splits(records: list[dict], group: str = "family", seed: int = 0) -> list[str]:
+    """A split per record, stratified on the gold labels, whole groups at a time.
+
+    `group`: `family` (how the stored split was made: paraphrases and one speech event stay
+    together), `speaker` (every speaker in one split) or `writer` (every writing team in one split).
+    """
+    from stancebench.data.splits import iterative_group_splits
+
+    keyed = [{**r, "_group": writer_group(r) if group == "writer" else r.get(group) or r["id"]} for r in records]
+    return iterative_group_splits(keyed, "_group", SPLIT_SHARES, seed=seed)
+
 
 def statement_features() -> datasets.Features:
     """Label columns are `ClassLabel`s; everything else is a string."""
@@ -59,6 +80,9 @@ class LeadersCorpus:
         path: the statements JSONL file.
         name: the name runs are tracked under (experiment `{name}/{task}`).
         limit: keep only the first `limit` statements of each split (the `debug=smoke` overlay).
+        split: `fixed` (the stored `split` field), or a scheme that holds out who speaks:
+            `speaker` (no test speaker in train) or `writer` (no test writing team in train; the
+            id prefix), both stratified on gold labels by `gold_splits`. Tracked as `{name}_{split}`.
 
     Examples:
         >>> corpus = LeadersCorpus("data/leaders/statements.jsonl")
@@ -66,10 +90,13 @@ class LeadersCorpus:
         ['favor', 'against', 'neutral', 'none']
     """
 
-    def __init__(self, path: str | Path, name: str = "leaders", limit: int | None = None):
+    def __init__(self, path: str | Path, name: str = "leaders", limit: int | None = None, split: str = "fixed"):
+        if split not in SPLIT_SCHEMES:
+            raise ValueError(f"data.split must be one of {', '.join(SPLIT_SCHEMES)}; got {split!r}")
         self.path = Path(path)
-        self.name = name
+        self.name = name if split == "fixed" else f"{name}_{split}"
         self.limit = limit
+        self.split = split
 
     @property
     def content_hash(self) -> str:
@@ -85,7 +112,10 @@ class LeadersCorpus:
 
     def load(self) -> datasets.DatasetDict:
         """Validate and load; raises `DataError` listing every problem of an invalid file."""
-        dataset = records_to_dataset_dict(load_statements(self.path))
+        records = load_statements(self.path)
+        if self.split != "fixed":
+            records = [{**r, "split": s} for r, s in zip(records, gold_splits(records, group=self.split))]
+        dataset = records_to_dataset_dict(records)
         if self.limit is not None:
             dataset = datasets.DatasetDict(
                 {split: ds.select(range(min(self.limit, len(ds)))) for split, ds in dataset.items()}
