@@ -56,7 +56,7 @@ def main() -> None:
     for result in found:
         if result.model in MODELS and result.task in TASKS:
             board.loc[result.model, result.task] = score_cell(result)
-    board.loc["annotator B vs A (language models)"] = pd.Series(annotator_agreement(records))
+    board.loc["annotator agreement (A: writers' labels, B: independent model annotation)"] = pd.Series(annotator_agreement(records))
     board = board.fillna("")
     board.index.name = "model"
     lines = [
@@ -71,7 +71,7 @@ def main() -> None:
         "",
         board.to_markdown(),
         "",
-        "- **annotator B vs A (language models)**: the blind second annotation scored against the first (the "
+        "- **annotator agreement (A: writers' labels, B: independent model annotation)**: the blind second annotation scored against the first (the "
         "writers' labels), before adjudication, on the test statements. Both were made by language models (no "
         "human annotated the corpus), so this is agreement between two model annotations, not a human ceiling; "
         "gold labels are the adjudicated ones, so both annotators score higher against gold.",

@@ -106,7 +106,7 @@ def main() -> None:
             if result.model in MODELS and result.task in TASKS:
                 board.loc[result.model, result.task] = score_cell(result)
         board.loc["metadata only (year + post, no text)"] = pd.Series(metadata_baseline(source))
-        board.loc["annotator B vs A (language models)"] = pd.Series(agreement_row(source))
+        board.loc["annotator agreement (A and B: two independent model passes)"] = pd.Series(agreement_row(source))
         board.index.name = "model"
         halves = pd.DataFrame("not run", index=MODELS, columns=TASKS[:3])
         for result in mine:

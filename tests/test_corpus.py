@@ -66,3 +66,28 @@ def test_second_annotation_is_a_valid_sample(records):
     second = load_annotations(LEADERS / "annotations" / "annotator_b.jsonl", ids=ids)
     assert len(second) >= 300 and set(first.index) == set(second.index)
     assert len({r["split"] for r in records if r["id"] in set(second.index)}) == 3  # drawn across splits
+
+
+def test_stored_split_is_the_gold_stratified_one(records):
+    from stancebench.data.leaders import gold_splits
+
+    assert [r["split"] for r in records] == gold_splits(records), (
+        "the split field is not what gold_splits gives: a label or family changed; rerun it and say so in the card")
+    by_family = collections.defaultdict(set)
+    for r in records:
+        by_family[r["family"]].add(r["split"])
+    assert all(len(splits) == 1 for splits in by_family.values())
+
+
+@pytest.mark.parametrize("scheme, group", [("speaker", lambda r: r["speaker"]), ("writer", lambda r: r["id"].split("-")[0])])
+def test_held_out_speaker_and_writer_splits(scheme, group):
+    from stancebench.data import LeadersCorpus
+
+    source = LeadersCorpus(CORPUS, split=scheme)
+    data = source.load()
+    assert source.name == f"leaders_{scheme}"
+    seen = {split: {group(r) for r in data[split]} for split in ("train", "dev", "test")}
+    assert not seen["train"] & seen["test"] and not seen["train"] & seen["dev"] and not seen["dev"] & seen["test"]
+    assert all(data[split].num_rows > 100 for split in seen)
+    with pytest.raises(ValueError, match="data.split must be one of fixed, speaker, writer"):
+        LeadersCorpus(CORPUS, split="country")

@@ -127,3 +127,44 @@ def test_run_result_round_trips_through_a_dict_and_flat_metrics():
         result.get_score("dev")
     with pytest.raises(ValueError, match=r"tags \['main_score', 'labels'\] missing"):
         RunResult.from_metrics(flat, {k: v for k, v in result.tags().items() if k not in ("main_score", "labels")})
+
+
+def contrast_item(i: int, source: dict, kind: str, **edited) -> dict:
+    labels = {k: source[k] for k in ("stance_us", "stance_ukraine", "stance_negotiations", "sentiment")}
+    original = {"text_en": source["text_en"], "speaker": source["speaker"], "country": "XX", "lang": "en", **labels}
+    return {"id": f"contrast-{i:04d}", "source_id": source["id"], "kind": kind, "edit": "negation", "target": "us",
+            "original": original, "edited": {**original, **edited}, "note": "test"}
+
+
+def test_eval_on_a_contrast_set_reports_consistency(trained, cfg_factory, tmp_path):
+    from stancebench.data import DataError
+
+    _, objects = trained("task=stance", "model=tfidf_logreg")
+    sources = [statement(i) for i in range(80) if statement(i)["split"] == "test"][:8]
+    flip = {"favor": "against", "against": "favor", "neutral": "none", "none": "favor"}
+    items = [contrast_item(i, s, "label_change", text_en="Not " + s["text_en"], stance_us=flip[s["stance_us"]])
+             for i, s in enumerate(sources[:4])]
+    items += [contrast_item(i + 4, s, "invariant", speaker="Z") for i, s in enumerate(sources[4:])]
+    path = write_jsonl(tmp_path / "contrast.jsonl", items)
+    cfg = cfg_factory(f"model_uri=runs:/{objects['run_id']}/model", "data=contrast", f"data.path={path}",
+                      "task=stance", "bootstrap.n_resamples=20", config_name="eval")
+    result, out = evaluate_model(cfg)
+    scores_ = result.splits["test"].scores
+    p = out["predictions"].assign(pair=lambda f: f["id"].str.split(":").str[0], role=lambda f: f["id"].str.split(":").str[1])
+    wide = p.pivot_table(index=["pair", "target"], columns="role", values=["label", "predicted"], aggfunc="first")
+    right = wide["label"] == wide["predicted"]
+    pair = wide.index.get_level_values("pair")
+    changing = (pair < "contrast-0004") & (wide.index.get_level_values("target") == "us")
+    scored = changing | (pair >= "contrast-0004")
+    assert scores_["contrast_edit_accuracy"] == pytest.approx(right["edit"][scored].mean())
+    assert scores_["contrast_label_change_consistency"] == pytest.approx((right["edit"] & right["original"])[changing].mean())
+    invariant = pair >= "contrast-0004"
+    flips = (wide["predicted"]["original"] != wide["predicted"]["edit"])[invariant].mean()
+    assert scores_["contrast_invariant_flip_rate"] == pytest.approx(flips)
+    assert RunResult.from_mlflow(result.run_id, store(tmp_path)).splits["test"].scores == scores_
+
+    bad = write_jsonl(tmp_path / "bad.jsonl", [contrast_item(0, sources[0], "label_change")])  # nothing changed
+    cfg = cfg_factory(f"model_uri=runs:/{objects['run_id']}/model", "data=contrast", f"data.path={bad}",
+                      "task=stance", config_name="eval")
+    with pytest.raises(DataError, match=r"bad.jsonl:1: field 'edited.stance_us': a label_change edit must change"):
+        evaluate_model(cfg)

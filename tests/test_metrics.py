@@ -92,3 +92,18 @@ def test_bootstrap_ci_brackets_point_and_shrinks_with_data():
 def test_bootstrap_unknown_metric():
     with pytest.raises(KeyError, match="unknown metric"):
         bootstrap_ci(["favor"], ["favor"], STANCE, "f2")
+
+
+def test_paired_bootstrap_difference_is_paired_and_signed():
+    from stancebench.metrics import paired_bootstrap_difference
+
+    labels = ["favor", "against", "neutral", "none"]
+    rng = np.random.default_rng(0)
+    gold = list(rng.choice(labels, 300))
+    better = [g if rng.random() < 0.8 else "none" for g in gold]
+    worse = [g if rng.random() < 0.5 else "none" for g in gold]
+    diff, low, high = paired_bootstrap_difference(gold, better, worse, labels, "f_avg", n_resamples=300)
+    assert diff == pytest.approx(scores(gold, better, labels)["f_avg"] - scores(gold, worse, labels)["f_avg"])
+    assert 0 < low < diff < high
+    # a system against itself: exactly zero on every resample (only pairing gives a zero-width CI)
+    assert paired_bootstrap_difference(gold, better, better, labels, "f_avg", n_resamples=100) == (0.0, 0.0, 0.0)

@@ -159,3 +159,34 @@ def test_app_reports_bad_corpus_without_traceback(tmp_path):
     assert result.returncode == 1
     assert f"{bad}:2: field 'sentiment': must be one of positive, negative, neutral (got 'furious')" in output
     assert "Traceback" not in output
+
+
+def test_metadata_model_reads_only_its_fields_and_reloads(cfg_factory, small_corpus, tmp_path):
+    cfg = cfg_factory(f"data.path={small_corpus}", "task=stance_us", "model=metadata", "model.fields=[speaker]",
+                      "bootstrap.n_resamples=20")
+    result, objects = train(cfg)
+    assert result.model == "metadata_speaker"
+    model = stancebench.load_model(f"runs:/{objects['run_id']}/model", tracking_uri=f"sqlite:///{tmp_path}/mlflow.db")
+    test = objects["predictions"].query("split == 'test'")
+    assert model.predict(test[["text", "speaker"]]) == test["predicted"].tolist()
+    # the text is never read: the same speaker gets the same answer whatever is said
+    same = model.predict(pd.DataFrame({"text": ["We support the talks.", "Sanctions now!"], "speaker": ["A", "A"]}))
+    assert same[0] == same[1]
+    with pytest.raises(ValueError, match=r"metadata field\(s\) \['party'\], which this data set does not have"):
+        train(cfg_factory(f"data.path={small_corpus}", "model=metadata", "model.fields=[party]"))
+
+
+def test_union_trains_on_every_part(cfg_factory, small_corpus, tmp_path):
+    from stancebench.data import LeadersCorpus, Union
+
+    other = write_jsonl(tmp_path / "other.jsonl", [statement(i, id=f"o-{i:04d}") for i in range(40)])
+    union = Union({"a": LeadersCorpus(small_corpus), "b": LeadersCorpus(other, name="other")})
+    data = union.load()
+    assert union.name == "leaders+other" and data["train"].num_rows == 48 + 24
+    assert {"speaker", "country", "lang"} <= set(data["train"].column_names)
+    with pytest.raises(ValueError, match="the parts share ids in train"):
+        Union({"a": LeadersCorpus(small_corpus), "b": LeadersCorpus(small_corpus)}).load()
+    cfg = cfg_factory("data=union", f"data.parts.leaders.path={small_corpus}", "~data.parts.ungd",
+                      "task=stance_us", "bootstrap.n_resamples=20", "save_model=false")
+    result, _ = train(cfg)
+    assert result.data == "leaders" and result.splits["test"].examples == 16

@@ -38,7 +38,9 @@ def data_dir() -> Path:
 
 
 def register_resolvers() -> None:
-    """`${sb_root:}` and `${sb_data:}` for conf/paths (idempotent)."""
+    """`${sb_root:}` and `${sb_data:}` for conf/paths, `${sb_join:${.fields}}` for names (idempotent)."""
     for name, fn in {"sb_root": project_root, "sb_data": data_dir}.items():
         if not OmegaConf.has_resolver(name):
             OmegaConf.register_new_resolver(name, lambda fn=fn: str(fn()))
+    if not OmegaConf.has_resolver("sb_join"):
+        OmegaConf.register_new_resolver("sb_join", lambda values: "+".join(map(str, values)))

@@ -101,7 +101,7 @@ def evaluate_model(cfg: DictConfig) -> tuple[RunResult, dict[str, Any]]:
     with timed(timings, "load_data"):
         dataset = source.load()
     task: Task = instantiate(cfg.task).for_source(source)
-    frame = task.frame(dataset[cfg.split], cfg.split, source.targets)
+    frame = task.frame(dataset[cfg.split], cfg.split, source.targets, config.get("input_fields", []))
     if frame.empty:
         raise ValueError(f"data {source.name!r} has no {cfg.split} examples for task {task.name!r}")
     allowed = check_answerable(config, task, tuple(frame["target"].unique()) if "target" in frame else (), model_uri)
@@ -122,7 +122,8 @@ def evaluate_model(cfg: DictConfig) -> tuple[RunResult, dict[str, Any]]:
         result.run_id = run.info.run_id
         log_config(cfg, output_dir)
         predictions = score_splits(model, task, {cfg.split: frame}, result, cfg, output_dir, allowed=allowed,
-                                   pairs=bool(config.get("pairs")) and task.kind == "stance")
+                                   pairs=bool(config.get("pairs")) and task.kind == "stance",
+                                   extra_scores=getattr(source, "contrast_scores", None))
         report.print_results(result, title=f"{model_name} (trained on {result.extra['trained_on']}) on "
                                            f"{source.name}/{task.name}, {cfg.split}")
         log.info(f"MLflow run {run.info.run_id} in experiment {experiment!r} ({uri}); outputs in {output_dir}")

@@ -30,6 +30,9 @@ if TYPE_CHECKING:
     from stancebench.tasks import Task
 
 SPLITS = ("train", "dev", "test")
+# scores a contrast set adds (stancebench.data.contrast)
+CONTRAST_METRICS = ("contrast_original_accuracy", "contrast_edit_accuracy", "contrast_consistency",
+                    "contrast_label_change_consistency", "contrast_invariant_flip_rate")
 HEADLINE = ("accuracy", "macro_f1", "macro_recall", "f_avg")
 CLASS_METRICS = ("precision", "recall", "f1")
 CI_SUFFIXES = ("_ci_low", "_ci_high")
@@ -129,7 +132,7 @@ class RunResult:
                 part.ci[base] = (value, high) if side == "low" else (low, value)
             elif rest == "examples":
                 part.examples = int(value)
-            elif rest in HEADLINE or rest in per_class:
+            elif rest in HEADLINE or rest in per_class or rest in CONTRAST_METRICS:
                 part.scores[rest] = value
             elif rest.endswith(f"_{main}"):
                 part.per_target[rest.removesuffix(f"_{main}")] = value

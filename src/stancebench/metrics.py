@@ -137,3 +137,32 @@ def bootstrap_ci(
         random_state=np.random.default_rng(seed),
     )
     return float(result.confidence_interval.low), float(result.confidence_interval.high)
+
+
+def paired_bootstrap_difference(
+    y_true: Sequence[str],
+    y_a: Sequence[str],
+    y_b: Sequence[str],
+    labels: Sequence[str],
+    metric: str,
+    n_resamples: int = 1000,
+    confidence: float = 0.95,
+    seed: int = 0,
+) -> tuple[float, float, float]:
+    """metric(a) - metric(b) on the same examples, with a paired percentile bootstrap CI: each
+    resample draws the same examples for both systems. Returns (difference, low, high)."""
+    fn = metric_fn(metric, labels)
+    k = len(labels)
+    gold, a, b = (encode(labels, values) for values in (y_true, y_a, y_b))
+    if not len(gold) == len(a) == len(b):
+        raise ValueError(f"{len(gold)} gold labels, {len(a)} and {len(b)} predictions")
+
+    def statistic(t: np.ndarray, p: np.ndarray, q: np.ndarray, axis: int = -1) -> np.ndarray:
+        t, p, q = (np.moveaxis(x, axis, -1) for x in (t, p, q))
+        return fn(confusion(t, p, k)) - fn(confusion(t, q, k))
+
+    result = stats.bootstrap(
+        (gold, a, b), statistic, paired=True, vectorized=True, n_resamples=n_resamples,
+        confidence_level=confidence, method="percentile", random_state=np.random.default_rng(seed),
+    )
+    return float(statistic(gold, a, b)), float(result.confidence_interval.low), float(result.confidence_interval.high)

@@ -18,6 +18,7 @@ def print_results(result: "RunResult", title: str) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from stancebench.evaluation import CONTRAST_METRICS
     from stancebench.metrics import headline_metrics
 
     table = Table(title=title)
@@ -27,11 +28,13 @@ def print_results(result: "RunResult", title: str) -> None:
         table.add_column(f"{split} 95% CI", justify="right")
     headline = headline_metrics(result.labels)
     halves = ("favor_f1", "against_f1") if result.main_score == "f_avg" else ()  # a rare class can hold F_avg down
-    for metric in (*headline, *halves):
+    contrast = [m for m in CONTRAST_METRICS if any(m in part.scores for part in result.splits.values())]
+    for metric in (*headline, *halves, *contrast):
         cells = []
         for split in result.splits:
             ci = result.get_ci(split, metric)
-            cells += [f"{result.get_score(split, metric):.3f}", f"[{ci[0]:.3f}, {ci[1]:.3f}]" if ci else ""]
+            value = result.splits[split].scores.get(metric)
+            cells += ["" if value is None else f"{value:.3f}", f"[{ci[0]:.3f}, {ci[1]:.3f}]" if ci else ""]
         table.add_row(metric if metric in headline else f"  {metric}", *cells)
     Console().print(table)
 

@@ -9,8 +9,9 @@ The baselines still learn target-specific weights through feature augmentation (
 
 from __future__ import annotations
 
-import difflib
 import dataclasses
+import difflib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
@@ -83,13 +84,19 @@ class Task:
             return self.test_targets
         return self.targets or data_targets
 
-    def frame(self, dataset: datasets.Dataset, split: Split, data_targets: tuple[str, ...]) -> pd.DataFrame:
-        """One row per example: `id`, `text`, `target` (stance) and the gold `label` string.
+    def frame(self, dataset: datasets.Dataset, split: Split, data_targets: tuple[str, ...],
+              fields: Sequence[str] = ()) -> pd.DataFrame:
+        """One row per example: `id`, `text`, `target` (stance), the metadata `fields` a model reads
+        (`model=metadata`) and the gold `label` string.
 
         Rows whose label is missing (-1 or None, as in public sets that label one target per
         text) are left out of that target's view only.
         """
-        columns = ["id", self.text_field]
+        missing = [f for f in fields if f not in dataset.column_names]
+        if missing:
+            raise ValueError(f"the model reads metadata field(s) {missing}, which this data set does not have; "
+                             f"its columns: {', '.join(dataset.column_names)}")
+        columns = ["id", self.text_field, *fields]
         if self.kind == "sentiment":
             frame = _decoded(dataset, "sentiment", columns)
         else:
@@ -101,10 +108,11 @@ class Task:
             frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
         return frame.rename(columns={self.text_field: "text"})
 
-    def inputs(self, frame: pd.DataFrame, pairs: bool | None = None) -> pd.DataFrame:
+    def inputs(self, frame: pd.DataFrame, pairs: bool | None = None, fields: Sequence[str] = ()) -> pd.DataFrame:
         """What a model sees: `text`, plus `target` for pair tasks (or when `pairs`: a pair model
-        asked about one target)."""
-        return frame[["target", "text"] if (self.pairs if pairs is None else pairs) else ["text"]]
+        asked about one target), plus the metadata `fields` it reads."""
+        pair = self.pairs if pairs is None else pairs
+        return frame[[*(["target"] if pair else []), "text", *fields]]
 
 
 def _decoded(dataset: datasets.Dataset, label_column: str, columns: list[str]) -> pd.DataFrame:

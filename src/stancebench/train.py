@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -57,23 +58,28 @@ def log_config(cfg: DictConfig, output_dir: Path) -> None:
 
 
 def score_splits(model: Any, task: Task, frames: dict[str, pd.DataFrame], result: RunResult, cfg: DictConfig,
-                 output_dir: Path, allowed: tuple[str, ...] | None = None, pairs: bool | None = None) -> pd.DataFrame:
+                 output_dir: Path, allowed: tuple[str, ...] | None = None, pairs: bool | None = None,
+                 extra_scores: Callable[[pd.DataFrame], dict[str, float]] | None = None) -> pd.DataFrame:
     """Predict and score each split of `frames` into `result`; write and log the predictions, a
     confusion plot of the last split and `results.json`; log the metrics. Returns the predictions.
 
     `allowed`: the labels a prediction may take (`stancebench-eval` of a model whose label set
     differs from the data's); None = every label of the model. `pairs`: whether the model reads
     (target, text) pairs, when that differs from the task's view (a pair model on `stance_us`).
+    `extra_scores`: more scores of a split from its predictions (a contrast set's consistency).
     """
     timings = result.timings
     bootstrap = OmegaConf.to_container(cfg.bootstrap) if cfg.get("bootstrap") else None
     predictions = []
     for split, frame in frames.items():
         with timed(timings, "predict"):
-            scored = tracking.predictions_frame(model, task.inputs(frame, pairs), allowed=allowed)
+            scored = tracking.predictions_frame(model, task.inputs(frame, pairs, getattr(model, "input_fields", [])),
+                                                allowed=allowed)
         with timed(timings, "score"):
             result.splits[split] = evaluate(task, frame, scored["label"].tolist(), bootstrap=bootstrap, seed=cfg.seed)
         predictions.append(pd.concat([frame.assign(split=split), scored.rename(columns={"label": "predicted"})], axis=1))
+        if extra_scores is not None:
+            result.splits[split].scores.update(extra_scores(predictions[-1]))
     predictions = pd.concat(predictions, ignore_index=True)
     output_dir.mkdir(parents=True, exist_ok=True)
     predictions.to_json(output_dir / "predictions.jsonl", orient="records", lines=True, force_ascii=False)
@@ -103,7 +109,10 @@ def train(cfg: DictConfig) -> tuple[RunResult, dict[str, Any]]:
     with timed(timings, "load_data"):
         dataset = source.load()  # raises DataError with every problem of an invalid corpus
     task: Task = instantiate(cfg.task).for_source(source)
-    frames = {split: task.frame(dataset[split], split, source.targets) for split in ("train", *EVAL_SPLITS)}
+    log.info(f"Instantiating model <{cfg.model._target_}> (model={cfg.model.get('name')})")
+    model = instantiate(cfg.model)
+    fields = getattr(model, "input_fields", [])
+    frames = {split: task.frame(dataset[split], split, source.targets, fields) for split in ("train", *EVAL_SPLITS)}
     for split, frame in frames.items():
         if frame.empty:
             raise ValueError(f"data {source.name!r} has no {split} examples for task {task.name!r}")
@@ -113,8 +122,6 @@ def train(cfg: DictConfig) -> tuple[RunResult, dict[str, Any]]:
     result = start_result(cfg, task, source, cfg.model.get("name", cfg.model._target_), trained_on=source.name)
     result.timings = timings
     tags = {**result.tags(), **{str(tag): "true" for tag in cfg.get("tags") or []}}
-    log.info(f"Instantiating model <{cfg.model._target_}> (model={result.model})")
-    model = instantiate(cfg.model)
 
     with timed(timings, "tracking_setup"):
         experiment_id = tracking.experiment_id(experiment, uri)
@@ -122,8 +129,8 @@ def train(cfg: DictConfig) -> tuple[RunResult, dict[str, Any]]:
         result.run_id = run.info.run_id
         log_config(cfg, output_dir)
         with timed(timings, "fit"):
-            model.fit(task.inputs(frames["train"]), frames["train"]["label"].tolist(), labels=task.labels,
-                      eval_set=(task.inputs(frames["dev"]), frames["dev"]["label"].tolist()))
+            model.fit(task.inputs(frames["train"], fields=fields), frames["train"]["label"].tolist(), labels=task.labels,
+                      eval_set=(task.inputs(frames["dev"], fields=fields), frames["dev"]["label"].tolist()))
 
         model_uri = None
         if cfg.get("save_model", True):
@@ -131,7 +138,7 @@ def train(cfg: DictConfig) -> tuple[RunResult, dict[str, Any]]:
                 model_dir = model.save(output_dir / "model", task=task.name)
                 tracking.record_training(model_dir, task, source)
             with timed(timings, "log_model"):
-                example = task.inputs(frames["test"]).head(3).reset_index(drop=True)
+                example = task.inputs(frames["test"], fields=fields).head(3).reset_index(drop=True)
                 model_uri = tracking.log_model(model_dir, model, example, register_as=cfg.tracking.register_as)
         predictions = score_splits(model, task, {split: frames[split] for split in EVAL_SPLITS}, result, cfg, output_dir)
         report.print_results(result, title=f"{result.model} on {source.name}/{task.name}")

@@ -2,7 +2,8 @@
 sources: the leader corpus, UN General Debate units, the public benchmarks (TweetEval, SemEval-2016),
 `data=table` and `data=cross_domain`."""
 
-from stancebench.data.cross_domain import CrossDomain
+from stancebench.data.contrast import ContrastSet
+from stancebench.data.cross_domain import CrossDomain, Union
 from stancebench.data.hashing import file_sha256
 from stancebench.data.leaders import LeadersCorpus
 from stancebench.data.problems import DataError, Problem
@@ -26,6 +27,7 @@ __all__ = [
     "SPLITS",
     "STANCE_LABELS",
     "TARGETS",
+    "ContrastSet",
     "CrossDomain",
     "DataError",
     "DataSource",
@@ -37,6 +39,7 @@ __all__ = [
     "TweetEvalSentiment",
     "TweetEvalStance",
     "UNGDSource",
+    "Union",
     "file_sha256",
     "load_statements",
     "validate_statements",

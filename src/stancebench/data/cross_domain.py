@@ -1,6 +1,8 @@
-"""`data=cross_domain`: train (and select on dev) on one data source, test on another.
+"""Several data sources as one: `data=cross_domain` (train and dev from one source, test from
+another) and `data=union` (every split the union of several sources' splits).
 
     stancebench-train data=cross_domain data@data.train=leaders data@data.test=tweeteval_sentiment task=sentiment
+    stancebench-train data=union task=stance_ukraine          (leaders + ungd: train on both)
 
 Both sources go through their own loaders; their splits are put on one set of columns (every
 stance target of either, -1 where a row has no label for it), so the usual tasks, models and
@@ -56,6 +58,57 @@ class CrossDomain:
             if self.limit is not None and len(dataset) > self.limit:
                 dataset = dataset.shuffle(seed=0).select(range(self.limit))
             splits[split] = _conform(dataset, targets, features)
+        return datasets.DatasetDict(splits)
+
+
+class Union:
+    """Each split is the union of that split of every part (`data=union`: leaders + ungd).
+
+    Rows keep their ids (parts must not share ids) and the string columns every part has (e.g.
+    `speaker`, `country`, so `model=metadata` runs on the union). Test is the union of the parts'
+    test sets; to score on one part's test alone, evaluate the trained model with
+    `stancebench-eval data=<part>`.
+
+    Args:
+        parts: name -> data source (config: `data.parts`, one `/data@data.parts.<name>` each).
+        name: tracked as experiment `{name}/{task}`; default the part names joined by `+`.
+        limit: a seeded sample of `limit` rows per split (`debug=smoke`).
+    """
+
+    def __init__(self, parts: dict[str, DataSource], name: str | None = None, limit: int | None = None):
+        if not parts:
+            raise ValueError("data=union needs at least one part in data.parts")
+        self.parts = dict(parts)
+        self.name = name or "+".join(part.name for part in self.parts.values())
+        self.limit = limit
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(t for part in self.parts.values() for t in part.targets))
+
+    def labels(self, kind: LabelKind) -> tuple[str, ...]:
+        return in_canonical_order(kind, (label for part in self.parts.values() for label in part.labels(kind)))
+
+    @property
+    def content_hash(self) -> str:
+        return text_sha256(":".join(part.content_hash for part in self.parts.values()))
+
+    def load(self) -> datasets.DatasetDict:
+        loaded = [part.load() for part in self.parts.values()]
+        common = set.intersection(*(set(data["train"].column_names) for data in loaded))
+        extra = sorted(c for c in common if c not in ("id", "text", "text_en", "target", "sentiment", "split")
+                       and isinstance(loaded[0]["train"].features[c], datasets.Value)
+                       and loaded[0]["train"].features[c].dtype == "string")
+        features = row_features(self.targets, extra=extra)
+        splits = {}
+        for split in ("train", "dev", "test"):
+            dataset = datasets.concatenate_datasets([_conform(data[split], self.targets, features) for data in loaded])
+            ids = dataset["id"]
+            if len(set(ids)) != len(ids):
+                raise ValueError(f"data=union: the parts share ids in {split} (ids must be unique across parts)")
+            if self.limit is not None and len(dataset) > self.limit:
+                dataset = dataset.shuffle(seed=0).select(range(self.limit))
+            splits[split] = dataset
         return datasets.DatasetDict(splits)
 
 

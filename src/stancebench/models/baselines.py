@@ -27,6 +27,8 @@ from stancebench.models.base import (
 # from the file itself would be no safeguard (mlflow PR #25686).
 TRUSTED_TYPES = [
     "stancebench.models.baselines.TargetAwareFeatures",
+    "stancebench.models.baselines.MetadataFeatures",
+    "sklearn.preprocessing._encoders.OneHotEncoder",
     "sklearn.pipeline.Pipeline",
     "sklearn.pipeline.FeatureUnion",
     "sklearn.feature_extraction.text.TfidfVectorizer",
@@ -71,6 +73,35 @@ class TargetAwareFeatures(TransformerMixin, BaseEstimator):
         return sp.hstack(blocks, format="csr")
 
 
+class MetadataFeatures(TransformerMixin, BaseEstimator):
+    """One-hot metadata fields (speaker, country, lang, ...), never the text: the shortcut baseline.
+
+    For (target, text) inputs each field is also crossed with the target (`Putin|ukraine`), so a
+    speaker's stance can differ per target, as the text models' target blocks allow.
+    """
+
+    def __init__(self, fields: Sequence[str]):
+        self.fields = fields
+
+    def _columns(self, X: pd.DataFrame) -> pd.DataFrame:
+        missing = [f for f in self.fields if f not in X]
+        if missing:
+            raise ValueError(f"model.fields {missing} are not in the input; it has {list(X.columns)}")
+        columns = {f: X[f].astype(str) for f in self.fields}
+        if "target" in X:
+            columns.update({f"{f}|target": X[f].astype(str) + "|" + X["target"].astype(str) for f in self.fields})
+        return pd.DataFrame(columns)
+
+    def fit(self, X: pd.DataFrame, y: Any = None) -> "MetadataFeatures":
+        from sklearn.preprocessing import OneHotEncoder
+
+        self.encoder_ = OneHotEncoder(handle_unknown="ignore").fit(self._columns(X))
+        return self
+
+    def transform(self, X: pd.DataFrame) -> sp.csr_matrix:
+        return sp.csr_matrix(self.encoder_.transform(self._columns(X)))
+
+
 class SklearnClassifier(LabelsMixin):
     """A vectorizer + estimator pipeline behind the stancebench `Classifier` interface.
 
@@ -79,13 +110,22 @@ class SklearnClassifier(LabelsMixin):
         estimator: a scikit-learn classifier; without `predict_proba`, scores are a softmax over
             `decision_function` (not calibrated probabilities).
         name: the config name (`model=tfidf_svm`), kept in the saved model.
+        fields: instead of a vectorizer, metadata fields to one-hot (`model=metadata`): a model
+            that never reads the text, to show what metadata alone predicts.
     """
 
     format = "sklearn"
 
-    def __init__(self, vectorizer: Any, estimator: Any, name: str = "sklearn"):
+    def __init__(self, vectorizer: Any = None, estimator: Any = None, name: str = "sklearn",
+                 fields: Sequence[str] | None = None):
+        if estimator is None:
+            raise ValueError("model.estimator is required (a scikit-learn classifier)")
+        if (vectorizer is None) == (not fields):
+            raise ValueError("a scikit-learn model needs either model.vectorizer (text) or model.fields (metadata), not both")
         self.name = name
-        self.pipeline = Pipeline([("features", TargetAwareFeatures(vectorizer)), ("classifier", estimator)])
+        self.input_fields = list(fields or [])
+        features = MetadataFeatures(self.input_fields) if fields else TargetAwareFeatures(vectorizer)
+        self.pipeline = Pipeline([("features", features), ("classifier", estimator)])
         self.labels: list[str] = []
         self.pairs = False
 
@@ -122,7 +162,8 @@ class SklearnClassifier(LabelsMixin):
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         sio.dump(self.pipeline, path / "model.skops")
-        config = {"format": self.format, "name": self.name, "labels": self.labels, "pairs": self.pairs, "task": task}
+        config = {"format": self.format, "name": self.name, "labels": self.labels, "pairs": self.pairs, "task": task,
+                  "input_fields": self.input_fields}
         write_config(path, config)
         write_model_card(path, config, "Weights: `model.skops` (skops, loaded with a fixed allow-list of types).\n")
         return path
@@ -144,5 +185,6 @@ class SklearnClassifier(LabelsMixin):
             )
         model = cls.__new__(cls)
         model.name, model.labels, model.pairs = config["name"], config["labels"], config["pairs"]
+        model.input_fields = config.get("input_fields", [])
         model.pipeline = sio.load(file, trusted=allowed)
         return model
