@@ -14,20 +14,34 @@ if TYPE_CHECKING:
 
 
 def print_results(result: "RunResult", title: str) -> None:
-    """Every scored split's headline metrics (the main one first), with bootstrap CIs where computed."""
+    """Every scored split's headline metrics (the main one first), with bootstrap CIs where computed.
+
+    Where a split pools several stance targets, the main score is shown twice, pooled (the official
+    SemEval-2016 number) and as the mean of the per-target scores, and then per target: a pooled
+    score can flatter (a per-target majority guess scores well pooled on a set with one dominant
+    label per target), and the per-target rows show which targets carry it.
+    """
     from rich.console import Console
     from rich.table import Table
 
     from stancebench.evaluation import CONTRAST_METRICS
     from stancebench.metrics import headline_metrics
 
-    table = Table(title=title)
+    main = result.main_score
+    targets = list(dict.fromkeys(t for part in result.splits.values() for t in part.per_target))
+    table = Table(title=title, caption=(
+        f"{main}, pooled: all targets' predictions scored together (SemEval-2016's official number); "
+        f"mean of targets: each target scored alone, then averaged" if targets else None))
     table.add_column("metric")
     for split in result.splits:
         table.add_column(split, justify="right")
         table.add_column(f"{split} 95% CI", justify="right")
+
+    def cell(value: float | None) -> list[str]:
+        return ["" if value is None else f"{value:.3f}", ""]
+
     headline = headline_metrics(result.labels)
-    halves = ("favor_f1", "against_f1") if result.main_score == "f_avg" else ()  # a rare class can hold F_avg down
+    halves = ("favor_f1", "against_f1") if main == "f_avg" else ()  # a rare class can hold F_avg down
     contrast = [m for m in CONTRAST_METRICS if any(m in part.scores for part in result.splits.values())]
     for metric in (*headline, *halves, *contrast):
         cells = []
@@ -35,7 +49,15 @@ def print_results(result: "RunResult", title: str) -> None:
             ci = result.get_ci(split, metric)
             value = result.splits[split].scores.get(metric)
             cells += ["" if value is None else f"{value:.3f}", f"[{ci[0]:.3f}, {ci[1]:.3f}]" if ci else ""]
-        table.add_row(metric if metric in headline else f"  {metric}", *cells)
+        name = metric if metric in headline else f"  {metric}"
+        table.add_row(f"{name}, pooled" if metric == main and targets else name, *cells)
+        if metric == main and targets:
+            means = []
+            for part in result.splits.values():
+                means += cell(sum(part.per_target.values()) / len(part.per_target) if part.per_target else None)
+            table.add_row(f"{main}, mean of {len(targets)} targets", *means)
+    for target in targets:
+        table.add_row(f"  {target} {main}", *(v for part in result.splits.values() for v in cell(part.per_target.get(target))))
     Console().print(table)
 
 

@@ -22,6 +22,7 @@ from omegaconf import DictConfig, OmegaConf
 import stancebench
 from stancebench import report, tracking
 from stancebench._paths import conf_dir, register_resolvers
+from stancebench.data.checks import check_data
 from stancebench.evaluation import RunResult, evaluate, timed
 from stancebench.tasks import Task
 
@@ -108,6 +109,7 @@ def train(cfg: DictConfig) -> tuple[RunResult, dict[str, Any]]:
     source = instantiate(cfg.data)
     with timed(timings, "load_data"):
         dataset = source.load()  # raises DataError with every problem of an invalid corpus
+    dataset, data_checks = check_data(source, dataset, on_duplicates=cfg.get("on_duplicates") or "warn")
     task: Task = instantiate(cfg.task).for_source(source)
     log.info(f"Instantiating model <{cfg.model._target_}> (model={cfg.model.get('name')})")
     model = instantiate(cfg.model)
@@ -128,6 +130,7 @@ def train(cfg: DictConfig) -> tuple[RunResult, dict[str, Any]]:
     with mlflow.start_run(experiment_id=experiment_id, run_name=f"{result.model}-{task.name}", tags=tags) as run:
         result.run_id = run.info.run_id
         log_config(cfg, output_dir)
+        mlflow.log_dict(data_checks, "data_checks.json")  # duplicates, conflicts, leakage, dropped labels
         with timed(timings, "fit"):
             model.fit(task.inputs(frames["train"], fields=fields), frames["train"]["label"].tolist(), labels=task.labels,
                       eval_set=(task.inputs(frames["dev"], fields=fields), frames["dev"]["label"].tolist()))
