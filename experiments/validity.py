@@ -3,7 +3,9 @@ leader corpus under split schemes that hold out who speaks. Writes experiments/v
 experiments/results/validity.json.
 
     .venv/bin/python experiments/validity.py                           # baselines, metadata, embed_logreg
-    .venv/bin/python experiments/validity.py --models transformer      # add the fine-tuned MiniLM cells
+    .venv/bin/python experiments/validity.py --models transformer --train-on leaders ungd --reuse ungd_v1 --no-schemes
+                                      # fine-tuned MiniLM: trained on leaders here, the ungd runs of experiments/ungd.md
+    .venv/bin/python experiments/validity.py --contrast-only           # the leader-trained models on data=contrast
     .venv/bin/python experiments/validity.py --report-only             # the tables from validity.json
 
 Every cell is a real run in the MLflow store (tag `validity`): the model is trained with
@@ -48,23 +50,38 @@ def keyed(predictions: pd.DataFrame) -> pd.DataFrame:
     return test.assign(key=keys.to_numpy()).set_index("key")
 
 
-def run_grid(models: list[str], tasks: list[str], common: list[str], cells: dict) -> None:
+def reusable(tag: str | None, train_on: str, model: str, task: str) -> str | None:
+    """The model URI of the latest finished run tagged `tag` on that data, model and task."""
+    if tag is None:
+        return None
+    from stancebench.evaluation import search_results
+
+    data = {"both": "leaders+ungd"}.get(train_on, train_on)
+    found = search_results(f"tags.`{tag}` = 'true' and tags.data = '{data}' and tags.model = '{model}' and tags.task = '{task}'")
+    return f"runs:/{found[0].run_id}/model" if found else None
+
+
+def run_grid(models: list[str], tasks: list[str], train_on_sets: list[str], common: list[str], cells: dict,
+             reuse: str | None = None) -> None:
     from stancebench.config import compose_config
     from stancebench.eval_app import evaluate_model
     from stancebench.train import train
 
     for task in tasks:
         for model in models:
-            for train_on, data in TRAIN_ON.items():
+            for train_on in train_on_sets:
+                data = TRAIN_ON[train_on]
                 started = time.perf_counter()
-                result, objects = train(compose_config([*data, f"task={task}", *MODELS[model], *common]))
+                model_uri, objects = reusable(reuse, train_on, model, task), {}
+                if model_uri is None:
+                    result, objects = train(compose_config([*data, f"task={task}", *MODELS[model], *common]))
+                    model_uri = objects["model_uri"]
                 for test_on in TEST_ON:
-                    if train_on == test_on:
+                    if train_on == test_on and model_uri == objects.get("model_uri"):
                         scored, predictions = result, objects["predictions"]
                     else:
                         scored, out = evaluate_model(compose_config(
-                            [f"model_uri={objects['model_uri']}", f"data={test_on}", f"task={task}", *common],
-                            config_name="eval"))
+                            [f"model_uri={model_uri}", f"data={test_on}", f"task={task}", *common], config_name="eval"))
                         predictions = out["predictions"]
                     test = keyed(predictions)
                     cells[f"{task}|{model}|{train_on}|{test_on}"] = {
@@ -74,7 +91,8 @@ def run_grid(models: list[str], tasks: list[str], common: list[str], cells: dict
                         "gold": test["label"].to_dict(), "predicted": test["predicted"].to_dict(),
                     }
                 print(f"[grid] {task} {model} trained on {train_on}: {time.perf_counter() - started:.0f} s", flush=True)
-                RESULTS.write_text(json.dumps({"cells": cells}, indent=1))
+                saved = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {}
+                RESULTS.write_text(json.dumps({**saved, "cells": cells}, indent=1))
 
 
 def run_schemes(tasks: list[str], common: list[str], schemes: dict) -> None:
@@ -90,6 +108,28 @@ def run_schemes(tasks: list[str], common: list[str], schemes: dict) -> None:
                 schemes[f"{task}|{scheme}|{name}"] = {"task": task, "scheme": scheme, "model": name, "score": result.get_score(),
                                                       "ci": list(result.get_ci() or ()), "run_id": result.run_id}
         RESULTS.write_text(json.dumps({**json.loads(RESULTS.read_text()), "schemes": schemes}, indent=1))
+
+
+CONTRAST_MODELS = ["metadata[speaker]", "tfidf_logreg", "word_char_svm", "embed_logreg", "transformer"]
+
+
+def run_contrast(data: dict, common: list[str]) -> dict:
+    """The leader-trained models (fixed split) on the contrast set, one stancebench-eval each."""
+    from stancebench.config import compose_config
+    from stancebench.eval_app import evaluate_model
+
+    trained = {(c["task"], c["model"]): c["run_id"] for c in data.get("cells", {}).values()
+               if c["train_on"] == "leaders" and c["test_on"] == "leaders"}
+    trained.update({(c["task"], c["model"]): c["run_id"] for c in data.get("schemes", {}).values() if c["scheme"] == "fixed"})
+    contrast = {}
+    for (task, model), run_id in sorted(trained.items()):
+        if model not in CONTRAST_MODELS or task == "sentiment":
+            continue
+        result, _ = evaluate_model(compose_config(
+            [f"model_uri=runs:/{run_id}/model", "data=contrast", f"task={task}", *common], config_name="eval"))
+        contrast[f"{task}|{model}"] = {"task": task, "model": model, "run_id": result.run_id,
+                                       **{k: v for k, v in result.splits["test"].scores.items() if k.startswith("contrast_")}}
+    return contrast
 
 
 def cell_text(cell: dict, reference: dict | None) -> str:
@@ -160,6 +200,18 @@ def report(data: dict) -> str:
             if (table != "").any().any():
                 table.index.name = f"{task}: model"
                 lines += [table.to_markdown(), ""]
+    contrast = data.get("contrast", {})
+    if contrast:
+        lines += ["## Contrast set: minimal edits of leader test statements", "",
+                  "`stancebench-eval data=contrast` of the models trained on the leader corpus (fixed split). "
+                  "Accuracy on the original statements and on their edits, consistency (original and edit both "
+                  "right; label-changing edits scored on the target they change), and for invariant edits (name "
+                  "variants, the same words from a speaker of the other side) how often the prediction changes. "
+                  "The edits and their labels were written by a language model (data/leaders/contrast/README.md).", ""]
+        table = pd.DataFrame([{"task": c["task"], "model": c["model"],
+                               **{k.removeprefix("contrast_"): round(100 * v, 1) for k, v in c.items() if k.startswith("contrast_")}}
+                              for c in contrast.values()])
+        lines += [table.to_markdown(index=False), ""]
     return "\n".join(lines) + "\n"
 
 
@@ -167,19 +219,28 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--models", nargs="+", default=DEFAULT_MODELS, choices=list(MODELS))
     parser.add_argument("--tasks", nargs="+", default=TASKS, choices=TASKS)
+    parser.add_argument("--train-on", nargs="+", default=list(TRAIN_ON), choices=list(TRAIN_ON))
+    parser.add_argument("--reuse", metavar="TAG", help="use the latest run tagged TAG (same data, model, task) "
+                        "instead of training, e.g. --reuse ungd_v1 for the MiniLM runs of experiments/ungd.md")
     parser.add_argument("--no-schemes", action="store_true", help="skip the held-out speaker/writer runs")
     parser.add_argument("--report-only", action="store_true")
+    parser.add_argument("--contrast-only", action="store_true", help="only the contrast-set evaluations")
     args = parser.parse_args()
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     data = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {}
-    if not args.report_only:
+    if args.contrast_only:
+        data["contrast"] = run_contrast(data, ["tags=[validity]", "bootstrap.n_resamples=1000"])
+        RESULTS.write_text(json.dumps(data, indent=1))
+    elif not args.report_only:
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
         common = ["tags=[validity]", "bootstrap.n_resamples=1000"]
         cells, schemes = data.get("cells", {}), data.get("schemes", {})
-        run_grid(args.models, args.tasks, common, cells)
+        run_grid(args.models, args.tasks, args.train_on, common, cells, args.reuse)
         if not args.no_schemes:
             run_schemes(args.tasks, common, schemes)
         data = json.loads(RESULTS.read_text())
+        data["contrast"] = {**data.get("contrast", {}), **run_contrast(data, common)}
+        RESULTS.write_text(json.dumps(data, indent=1))
     text = report(data)
     (ROOT / "experiments" / "validity.md").write_text(text)
     print(text)

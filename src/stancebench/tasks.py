@@ -60,6 +60,10 @@ class Task:
         labels = tuple(source.labels(self.kind))
         if not labels:
             raise ValueError(f"data {source.name!r} has no {self.kind} labels, so it cannot serve task {self.name!r}")
+        unknown = [t for t in (*self.targets, *(self.test_targets or ())) if t not in source.targets]
+        if self.kind == "stance" and unknown:
+            raise ValueError(f"task {self.name!r} asks about target(s) {unknown}, which data {source.name!r} does not "
+                             f"have; its targets: {', '.join(source.targets) or 'none'}")
         return dataclasses.replace(self, labels=labels)
 
     @property
