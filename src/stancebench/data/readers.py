@@ -145,9 +145,10 @@ def likely_encodings(raw: bytes, limit: int = 3) -> list[str]:
         from charset_normalizer import from_bytes
     except ImportError:  # pragma: no cover - a dependency; degrade to no guess
         return []
-    # a sample is enough to tell an encoding, and keeps a large file fast
-    sample = raw if len(raw) <= 2_000_000 else raw[:2_000_000]
-    return list(dict.fromkeys(match.encoding for match in from_bytes(sample)))[:limit]
+    # only the non-ASCII runs tell encodings apart; in a mostly-ASCII file (a few CJK words per
+    # line) the whole file dilutes them and single-byte code pages win (hp_roman8 for gb18030)
+    runs = b" ".join(re.findall(rb"[\x80-\xff]+", raw[:2_000_000])) or raw[:2_000_000]
+    return list(dict.fromkeys(match.encoding for match in from_bytes(runs)))[:limit]
 
 
 def _codec(encoding: str) -> str:
