@@ -293,3 +293,11 @@ def test_slots_and_dropped_labels_run_through_the_app_and_log_the_checks(cfg_fac
     checks = mlflow.artifacts.load_dict(f"runs:/{objects['run_id']}/data_checks.json")
     assert checks["source_stats"]["dropped"]["train"] == {"stance=NONE": 20}
     assert checks["within_split"]["train"]["duplicated_texts"] == 1
+
+
+def test_encoding_guess_of_a_mostly_ascii_gb18030_file():
+    """A few CJK words per line of Latin text: the guess must come from those bytes, not the ASCII."""
+    from stancebench.data.readers import encoding_advice
+
+    raw = "".join(f"Biden 好的 support love and Trump 很差 oppose {i}\tFAVOR\n" for i in range(200)).encode("gb18030")
+    assert "set data.encoding=gb18030" in encoding_advice(raw, "utf-8")
