@@ -168,3 +168,20 @@ def test_eval_on_a_contrast_set_reports_consistency(trained, cfg_factory, tmp_pa
                       "task=stance", config_name="eval")
     with pytest.raises(DataError, match=r"bad.jsonl:1: field 'edited.stance_us': a label_change edit must change"):
         evaluate_model(cfg)
+
+
+def test_eval_of_a_model_saved_before_targets_were_recorded(trained, cfg_factory, small_corpus, tmp_path):
+    """Models logged before 0.2 have no `trained_targets`: the task name stands in for them."""
+    from stancebench.models.base import read_config, write_config
+
+    _, objects = trained("task=stance_us", "model=tfidf_svm", "save_model=true")
+    folder = objects["output_dir"] / "model"
+    config = read_config(folder)
+    del config["trained_targets"]
+    write_config(folder, config)
+    ok = cfg_factory(f"model_uri={folder}", f"data.path={small_corpus}", "task=stance_us", "bootstrap.n_resamples=20",
+                     config_name="eval")
+    assert evaluate_model(ok)[0].task == "stance_us"
+    wrong = cfg_factory(f"model_uri={folder}", f"data.path={small_corpus}", "task=stance_ukraine", config_name="eval")
+    with pytest.raises(ModelCannotAnswer, match=r"on target\(s\) us"):
+        evaluate_model(wrong)

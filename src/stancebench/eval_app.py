@@ -55,6 +55,11 @@ def check_answerable(config: dict[str, Any], task: Task, targets: tuple[str, ...
     if task.kind == "stance":
         if config.get("format") == "per_target":
             trained_targets = tuple(config["targets"])
+        elif not trained_targets:  # saved before 0.2: the task name says it for single-target tasks
+            trained_targets = _targets_of_task(config.get("task"))
+        if not trained_targets:
+            log.warning(f"model {uri} does not record the targets it was trained on; not checked")
+            trained_targets = targets
         unseen = [t for t in targets if t not in trained_targets]
         if unseen and (not config.get("pairs") or config.get("format") == "per_target"):
             raise ModelCannotAnswer(
@@ -69,6 +74,15 @@ def check_answerable(config: dict[str, Any], task: Task, targets: tuple[str, ...
     if missing:
         log.warning(f"the model never predicts {missing}, which data has: those examples count as errors")
     return tuple(label for label in labels if label in task.labels)
+
+
+def _targets_of_task(name: str | None) -> tuple[str, ...]:
+    from stancebench.tasks import get_task
+
+    try:
+        return get_task(name).targets if name else ()
+    except (KeyError, ValueError):
+        return ()
 
 
 def source_run_id(uri: str) -> str | None:
