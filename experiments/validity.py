@@ -1,6 +1,7 @@
 """What the scores mean: the transfer grid (train on leaders / ungd / both, test on each) and the
 leader corpus under split schemes that hold out who speaks. Writes experiments/validity.md and
-experiments/results/validity.json.
+experiments/results/validity.json (every cell's test predictions, for the paired differences: about
+9 MB, so not in git; `--report-only` needs a local run first).
 
     .venv/bin/python experiments/validity.py                           # baselines, metadata, embed_logreg
     .venv/bin/python experiments/validity.py --models transformer --train-on leaders ungd --reuse ungd_v1 --no-schemes
