@@ -27,7 +27,7 @@ README = REPO / "README.md"
 LOADABLE = {"stancebench.data.LeadersCorpus", "stancebench.data.TweetEvalStance", "stancebench.data.TweetEvalSentiment",
             "stancebench.data.SemEval2016", "stancebench.data.CrossDomain", "stancebench.data.TableSource",
             # the real UN General Debate corpus is read in place (../shared/external, as in CI)
-            "stancebench.data.UNGDSource", "stancebench.data.Union", "stancebench.data.ContrastSet"}
+            "stancebench.data.UNGDSource", "stancebench.data.UnionSource", "stancebench.data.ContrastSet"}
 
 
 def readme_commands() -> list[tuple[str, list[str]]]:

@@ -23,7 +23,7 @@ from stancebench.data import (
     TweetEvalSentiment,
     TweetEvalStance,
     UNGDSource,
-    Union,
+    UnionSource,
 )
 from stancebench.data.ungd_units import build_units, select_units
 from test_public import write_fake_external
@@ -65,7 +65,7 @@ def sources(tmp_path: Path, small_corpus: Path) -> dict[str, tuple[DataSource, t
         "TableSource": (own, ("favor", "none"), ("negative", "neutral")),
         # the union, in canonical order: table {favor, none} + TweetEval {favor, against, none}
         "CrossDomain": (CrossDomain(own, TweetEvalStance(external)), THREE_STANCES, ("negative", "neutral")),
-        "Union": (Union({"own": own, "leaders": LeadersCorpus(small_corpus)}), STANCE_LABELS, SENTIMENT_LABELS),
+        "UnionSource": (UnionSource({"own": own, "leaders": LeadersCorpus(small_corpus)}), STANCE_LABELS, SENTIMENT_LABELS),
         "ContrastSet": (ContrastSet(REPO / "data" / "leaders" / "contrast.jsonl"), STANCE_LABELS, SENTIMENT_LABELS),
     }
 

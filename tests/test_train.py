@@ -177,15 +177,15 @@ def test_metadata_model_reads_only_its_fields_and_reloads(cfg_factory, small_cor
 
 
 def test_union_trains_on_every_part(cfg_factory, small_corpus, tmp_path):
-    from stancebench.data import LeadersCorpus, Union
+    from stancebench.data import LeadersCorpus, UnionSource
 
     other = write_jsonl(tmp_path / "other.jsonl", [statement(i, id=f"o-{i:04d}") for i in range(40)])
-    union = Union({"a": LeadersCorpus(small_corpus), "b": LeadersCorpus(other, name="other")})
+    union = UnionSource({"a": LeadersCorpus(small_corpus), "b": LeadersCorpus(other, name="other")})
     data = union.load()
     assert union.name == "leaders+other" and data["train"].num_rows == 48 + 24
     assert {"speaker", "country", "lang"} <= set(data["train"].column_names)
     with pytest.raises(ValueError, match="the parts share ids in train"):
-        Union({"a": LeadersCorpus(small_corpus), "b": LeadersCorpus(small_corpus)}).load()
+        UnionSource({"a": LeadersCorpus(small_corpus), "b": LeadersCorpus(small_corpus)}).load()
     cfg = cfg_factory("data=union", f"data.parts.leaders.path={small_corpus}", "~data.parts.ungd",
                       "task=stance_us", "bootstrap.n_resamples=20", "save_model=false")
     result, _ = train(cfg)

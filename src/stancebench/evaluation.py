@@ -39,6 +39,8 @@ CI_SUFFIXES = ("_ci_low", "_ci_high")
 # tags that carry RunResult fields (besides the free-form `extra` tags)
 META_TAGS = {"task": "task", "data": "data", "model": "model", "main_score": "main_score",
              "corpus_sha256": "corpus_sha256", "stancebench_version": "version", "git_commit": "commit"}
+# tags that `from_metrics` keeps in `extra`
+EXTRA_TAGS = ("evaluated_run", "trained_on", "eval_split", "sweep")
 
 
 @dataclass
@@ -194,9 +196,6 @@ def score_cell(result: RunResult, split: str = "test", metric: str | None = None
     score = f"{100 * result.get_score(split, metric):.1f}"
     return f"{score} [{100 * ci[0]:.1f}, {100 * ci[1]:.1f}]" if ci else score
 
-
-# tags that `from_metrics` keeps in `extra`
-EXTRA_TAGS = ("evaluated_run", "trained_on", "eval_split", "sweep")
 
 
 def evaluate(task: "Task", frame: "pd.DataFrame", predicted: Sequence[str],

@@ -131,11 +131,14 @@ def bootstrap_ci(
     def statistic(t: np.ndarray, p: np.ndarray, axis: int = -1) -> np.ndarray:
         return fn(confusion(np.moveaxis(t, axis, -1), np.moveaxis(p, axis, -1), k))
 
-    result = stats.bootstrap(
-        (encode(labels, y_true), encode(labels, y_pred)), statistic, paired=True, vectorized=True,
-        n_resamples=n_resamples, confidence_level=confidence, method="percentile",
-        random_state=np.random.default_rng(seed),
-    )
+    return _percentile_interval((encode(labels, y_true), encode(labels, y_pred)), statistic, n_resamples, confidence, seed)
+
+
+def _percentile_interval(data: tuple[np.ndarray, ...], statistic: Callable, n_resamples: int, confidence: float,
+                         seed: int) -> tuple[float, float]:
+    """scipy's paired, vectorized percentile bootstrap: every array resampled at the same indices."""
+    result = stats.bootstrap(data, statistic, paired=True, vectorized=True, n_resamples=n_resamples,
+                             confidence_level=confidence, method="percentile", random_state=np.random.default_rng(seed))
     return float(result.confidence_interval.low), float(result.confidence_interval.high)
 
 
@@ -161,8 +164,5 @@ def paired_bootstrap_difference(
         t, p, q = (np.moveaxis(x, axis, -1) for x in (t, p, q))
         return fn(confusion(t, p, k)) - fn(confusion(t, q, k))
 
-    result = stats.bootstrap(
-        (gold, a, b), statistic, paired=True, vectorized=True, n_resamples=n_resamples,
-        confidence_level=confidence, method="percentile", random_state=np.random.default_rng(seed),
-    )
-    return float(statistic(gold, a, b)), float(result.confidence_interval.low), float(result.confidence_interval.high)
+    low, high = _percentile_interval((gold, a, b), statistic, n_resamples, confidence, seed)
+    return float(statistic(gold, a, b)), low, high

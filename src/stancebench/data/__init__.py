@@ -3,7 +3,7 @@ sources: the leader corpus, UN General Debate units, the public benchmarks (Twee
 `data=table` and `data=cross_domain`."""
 
 from stancebench.data.contrast import ContrastSet
-from stancebench.data.cross_domain import CrossDomain, Union
+from stancebench.data.cross_domain import CrossDomain, UnionSource
 from stancebench.data.hashing import file_sha256
 from stancebench.data.leaders import LeadersCorpus
 from stancebench.data.problems import DataError, Problem
@@ -39,7 +39,7 @@ __all__ = [
     "TweetEvalSentiment",
     "TweetEvalStance",
     "UNGDSource",
-    "Union",
+    "UnionSource",
     "file_sha256",
     "load_statements",
     "validate_statements",

@@ -61,7 +61,7 @@ class CrossDomain:
         return datasets.DatasetDict(splits)
 
 
-class Union:
+class UnionSource:
     """Each split is the union of that split of every part (`data=union`: leaders + ungd).
 
     Rows keep their ids (parts must not share ids) and the string columns every part has (e.g.
