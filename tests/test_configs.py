@@ -76,3 +76,56 @@ def test_experiment_configs_compose(experiment, tmp_path):
     assert any(experiment in tag for tag in cfg.tags)  # runs of one experiment are found by tag
     first_lines = (CONF / "experiment" / f"{experiment}.yaml").read_text().splitlines()[:4]
     assert first_lines[0] == "# @package _global_" and any("stancebench-train" in line for line in first_lines)
+
+
+# -- the config check (stancebench.config.check_config) ---------------------------------------
+
+
+def _sweeps(experiment: str) -> list[list[str]]:
+    """The experiment alone, then with each model its sweep (`hydra.sweeper.params.model`) runs."""
+    from stancebench.config import compose_config
+
+    cfg = compose_config([f"experiment={experiment}"], return_hydra_config=True)
+    params = cfg.hydra.sweeper.get("params") or {}
+    return [[f"experiment={experiment}"]] + [[f"experiment={experiment}", f"model={m}"]
+                                              for m in str(params.get("model", "")).split(",") if m]
+
+
+@pytest.mark.parametrize("overrides", [
+    *([f"model={m}"] for m in names("model")),
+    *(["model=per_target", f"model@model.inner={m}"] for m in names("model") if m != "per_target"),
+    *(o for e in names("experiment") for o in _sweeps(e)),
+    ["debug=smoke"],
+], ids=" ".join)
+def test_shipped_configs_pass_the_check(overrides):
+    from stancebench.config import check_config, compose_config, config_problems
+
+    cfg = compose_config(overrides)  # raises ConfigError on a bad value
+    assert config_problems(cfg) == [] and check_config(cfg) is cfg
+
+
+def test_eval_config_passes_the_check():
+    from stancebench.config import compose_config, config_problems
+
+    for split in ("train", "dev", "test"):
+        assert config_problems(compose_config(["model_uri=runs:/x/model", f"split={split}"], config_name="eval")) == []
+
+
+def test_every_rule_names_a_key_some_config_has():
+    """A rule whose key no config holds (a typo, a renamed setting) would never check anything."""
+    from omegaconf import OmegaConf
+
+    from stancebench.config import MODEL_RULES, RULES, compose_config
+
+    configs = [compose_config(), compose_config(["model_uri=runs:/x/model"], config_name="eval")]
+    assert all(any(OmegaConf.select(c, key, default=None) is not None for c in configs) for key in RULES)
+    models = [compose_config([f"model={m}"]).model for m in names("model")]
+    unused = [key for key in MODEL_RULES if all(OmegaConf.select(m, key, default=None) is None for m in models)]
+    assert unused == []
+
+
+def test_on_duplicates_rule_matches_the_data_checks():
+    from stancebench.config import RULES
+    from stancebench.data.checks import ON_DUPLICATES
+
+    assert RULES["on_duplicates"].choices == ON_DUPLICATES

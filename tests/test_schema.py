@@ -16,6 +16,14 @@ def problems_of(path: Path) -> list[str]:
     return [str(p) for p in validate_statements(path)[1]]
 
 
+def corpus(changes: dict[int, dict] | None = None) -> list[dict]:
+    """80 valid statements (every split, two classes or more per label), `changes` by record index."""
+    records = [statement(i) for i in range(80)]
+    for index, fields in (changes or {}).items():
+        records[index].update(fields)
+    return records
+
+
 @pytest.mark.parametrize(
     ("change", "field", "expected"),
     [
@@ -35,8 +43,7 @@ def problems_of(path: Path) -> list[str]:
     ],
 )
 def test_each_bad_field_is_named_with_line_and_value(tmp_path, change, field, expected):
-    records = [statement(0), statement(1, **{"lang": "pl", **change})]
-    path = write_jsonl(tmp_path / "c.jsonl", records)
+    path = write_jsonl(tmp_path / "c.jsonl", corpus({1: {"lang": "pl", **change}}))
     problems = problems_of(path)
     assert len(problems) == 1, problems
     assert problems[0].startswith(f"{path}:2: field '{field}':")
@@ -45,15 +52,15 @@ def test_each_bad_field_is_named_with_line_and_value(tmp_path, change, field, ex
 
 
 def test_text_en_must_equal_text_for_english(tmp_path):
-    path = write_jsonl(tmp_path / "c.jsonl", [statement(0, text_en="Something else.")])
+    path = write_jsonl(tmp_path / "c.jsonl", corpus({0: {"text_en": "Something else."}}))
     (problem,) = problems_of(path)
     assert "field 'text_en'" in problem and "must equal 'text'" in problem
 
 
 def test_missing_field(tmp_path):
-    record = statement(0)
-    del record["sentiment"]
-    (problem,) = problems_of(write_jsonl(tmp_path / "c.jsonl", [record]))
+    records = corpus()
+    del records[0]["sentiment"]
+    (problem,) = problems_of(write_jsonl(tmp_path / "c.jsonl", records))
     assert ":1: field 'sentiment': missing required field" in problem
 
 
@@ -69,7 +76,7 @@ def test_every_problem_is_reported_at_once(tmp_path):
         json.dumps(["a", "list"]),
     ]
     data = ("\n".join(lines) + "\n").encode() + json.dumps(statement(7)).encode()[:-3] + b"\xff\xfe\"}\n"
-    path.write_bytes(data)
+    path.write_bytes(data + "".join(json.dumps(r) + "\n" for r in corpus()[8:]).encode())
     records, problems = validate_statements(path)
     text = "\n".join(map(str, problems))
     assert ":2: malformed JSON" in text
@@ -80,7 +87,7 @@ def test_every_problem_is_reported_at_once(tmp_path):
     assert ":7: not valid UTF-8" in text
     assert len(problems) == 7
     # the valid-looking records are still parsed (nothing silently dropped from the report)
-    assert len(records) == 3
+    assert len(records) == 3 + 72
 
 
 def test_valid_file_has_no_problems(small_corpus):
@@ -94,7 +101,7 @@ def test_missing_file(tmp_path):
 
 
 def test_load_raises_with_full_report(tmp_path):
-    path = write_jsonl(tmp_path / "c.jsonl", [statement(0, stance_us="x"), statement(1, sentiment="y")])
+    path = write_jsonl(tmp_path / "c.jsonl", corpus({0: {"stance_us": "x"}, 1: {"sentiment": "y"}}))
     with pytest.raises(DataError) as err:
         load_statements(path)
     assert len(err.value.problems) == 2
@@ -104,7 +111,7 @@ def test_load_raises_with_full_report(tmp_path):
 def test_cli_validate_exit_codes(tmp_path, small_corpus, capsys):
     assert cli(["data", "validate", str(small_corpus)]) == 0
     assert "80 statements, all valid" in capsys.readouterr().out
-    bad = write_jsonl(tmp_path / "bad.jsonl", [statement(0, stance_us="x"), statement(0)])
+    bad = write_jsonl(tmp_path / "bad.jsonl", corpus({0: {"stance_us": "x"}}) + [statement(0)])
     assert cli(["data", "validate", str(bad)]) == 1
     err = capsys.readouterr().err
     assert "2 problem(s)" in err and "field 'stance_us'" in err and "duplicate id" in err

@@ -90,11 +90,13 @@ def test_invalid_corpus_is_refused_before_any_run(cfg_factory, tmp_path):
 
 
 def test_crash_marks_run_failed(cfg_factory, small_corpus, tmp_path):
-    cfg = cfg_factory(f"data.path={small_corpus}", "model=tfidf_logreg", "model.estimator.C=-1")
-    with pytest.raises(ValueError, match="C"):
+    # a value no config rule knows, so the crash comes from scikit-learn inside the run
+    cfg = cfg_factory(f"data.path={small_corpus}", "model=tfidf_logreg", "model.estimator.class_weight=bogus")
+    with pytest.raises(ValueError, match="class_weight"):
         train(cfg)
     runs = runs_of(tmp_path)
     assert runs["status"].tolist() == ["FAILED"]
+    assert "class_weight" in runs["tags.stancebench.end_reason"][0]
 
 
 def test_unreachable_server_fails_before_training(cfg_factory, small_corpus):
@@ -190,3 +192,17 @@ def test_union_trains_on_every_part(cfg_factory, small_corpus, tmp_path):
                       "task=stance_us", "bootstrap.n_resamples=20", "save_model=false")
     result, _ = train(cfg)
     assert result.data == "leaders" and result.splits["test"].examples == 16
+
+
+def test_stance_cross_scores_the_held_out_target(cfg_factory, small_corpus):
+    """The model never saw the test target: scoring asks it with allow_new_targets (a pair model
+    refuses unseen targets otherwise)."""
+    cfg = cfg_factory(f"data.path={small_corpus}", "task=stance_cross", "task.held_out=us", "model=tfidf_logreg",
+                      "bootstrap.n_resamples=20")
+    result, objects = train(cfg)
+    predictions = objects["predictions"]
+    assert set(predictions[predictions["split"] == "test"]["target"]) == {"us"}
+    assert set(predictions[predictions["split"] == "dev"]["target"]) == {"ukraine", "negotiations"}
+    assert 0 <= result.get_score("test") <= 1
+    with pytest.raises(ValueError, match="allow_new_targets"):
+        objects["model"].predict(["A text."], target="us")

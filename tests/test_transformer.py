@@ -37,13 +37,12 @@ def corpus_texts() -> list[str]:
     return [json.loads(line)["text_en"] for line in lines if line.strip()]
 
 
-@pytest.fixture(scope="module")
-def tiny_bert(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A 2-layer BERT (hidden 32) and a WordPiece tokenizer trained on the corpus, saved like a hub model."""
+def build_tiny_bert(path: Path) -> Path:
+    """A 2-layer BERT (hidden 32) and a WordPiece tokenizer trained on the corpus, saved like a hub
+    model in `path` (also used by tests/test_faults_models.py)."""
     from tokenizers import BertWordPieceTokenizer
     from transformers import BertConfig, BertModel, BertTokenizerFast
 
-    path = tmp_path_factory.mktemp("tiny-bert")
     wordpiece = BertWordPieceTokenizer(lowercase=True)
     wordpiece.train_from_iterator([*corpus_texts(), *_hf.TARGET_PHRASES.values()], vocab_size=800)
     tokenizer = BertTokenizerFast(vocab=wordpiece.get_vocab(), model_max_length=128)
@@ -53,6 +52,11 @@ def tiny_bert(tmp_path_factory: pytest.TempPathFactory) -> Path:
     BertModel(config).save_pretrained(path)  # an encoder without a classification head, like MiniLM
     tokenizer.save_pretrained(path)
     return path
+
+
+@pytest.fixture(scope="module")
+def tiny_bert(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_tiny_bert(tmp_path_factory.mktemp("tiny-bert"))
 
 
 def toy_data(pairs: bool = False) -> tuple[pd.DataFrame, list[str]]:
@@ -120,9 +124,13 @@ def test_pair_input_is_a_sentence_pair_and_target_matters(tiny_bert: Path) -> No
     assert set(encoded["token_type_ids"]) == {0, 1}
 
     text = "We reject the deal."
-    by_target = {t: model.predict_proba([text], target=t)[0] for t in ("us", "negotiations", "ukraine", "climate_policy")}
+    by_target = {t: model.predict_proba([text], target=t, allow_new_targets=True)[0]
+                 for t in ("us", "negotiations", "ukraine", "climate_policy")}
     assert not np.allclose(by_target["us"], by_target["negotiations"])  # the same text, another target
-    assert all(np.isclose(p.sum(), 1.0) for p in by_target.values())  # an unseen target still works
+    assert all(np.isclose(p.sum(), 1.0) for p in by_target.values())  # an unseen target works when asked for
+    assert np.array_equal(model.predict_proba([text], target="US")[0], by_target["us"])  # case-insensitive
+    with pytest.raises(ValueError, match=r"unknown target\(s\) \['ukraine'\].*negotiations, us.*allow_new_targets"):
+        model.predict_proba([text], target="ukraine")
     with pytest.raises(ValueError, match="target"):
         model.predict_proba([text])
 
@@ -132,6 +140,66 @@ def test_same_seed_same_probabilities(tiny_bert: Path) -> None:
     runs = [tiny_transformer(tiny_bert, seed=seed).fit(X, y, labels=STANCE).predict_proba(X) for seed in (3, 3, 4)]
     assert np.array_equal(runs[0], runs[1])
     assert not np.allclose(runs[0], runs[2])
+
+
+def scripted_dev_scores(monkeypatch: pytest.MonkeyPatch, script: list[float]) -> list[np.ndarray]:
+    """Make each epoch's dev F_avg the next value of `script` (so the best epoch and the stop are
+    known in advance); returns the list each evaluation's dev logits are appended to."""
+    from stancebench.models import transformer
+
+    logits: list[np.ndarray] = []
+
+    def compute_metrics(labels):
+        def compute(prediction):
+            logits.append(np.asarray(prediction.predictions))
+            value = script[len(logits) - 1]
+            if isinstance(value, BaseException):
+                raise value
+            return {"f_avg": value, "macro_f1": value}
+
+        return compute
+
+    monkeypatch.setattr(transformer, "_compute_metrics", compute_metrics)
+    return logits
+
+
+def test_best_epoch_kept_in_memory_early_stop_and_no_file_written(tiny_bert: Path, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """No checkpoint: the best epoch's weights are kept in memory and restored, patience counts
+    epochs without a strictly better dev score, and nothing is written to the temp folder."""
+    import tempfile
+
+    X, y = toy_data()
+    dev_X, dev_y = X.iloc[::2].reset_index(drop=True), y[::2]
+    # best at epoch 2; epochs 3 and 4 are no better (a tie counts as no better): patience 2 stops after 4
+    logits = scripted_dev_scores(monkeypatch, [0.5, 0.7, 0.6, 0.7, 0.9, 0.9, 0.9, 0.9])
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+
+    def no_pickles(*args, **kwargs):
+        raise AssertionError("torch.save called: a pickle would be written")
+
+    monkeypatch.setattr(torch, "save", no_pickles)
+    model = tiny_transformer(tiny_bert, epochs=8, early_stopping_patience=2, lr=1e-3, warmup_ratio=0.0)
+    model.fit(X, y, labels=STANCE, eval_set=(dev_X, dev_y))
+
+    assert [row["epoch"] for row in model.history] == [1, 2, 3, 4]  # stopped early, of 8
+    assert [row["epoch_dev_f_avg"] for row in model.history] == [0.5, 0.7, 0.6, 0.7]
+    assert len(logits) == 4 and not np.allclose(logits[1], logits[3], atol=1e-3)  # the epochs differ
+    # the weights kept are epoch 2's: its dev logits, reproduced by the fitted model
+    expected = torch.softmax(torch.tensor(logits[1]), dim=-1).numpy()
+    np.testing.assert_allclose(model.predict_proba(dev_X), expected, atol=1e-5)
+    assert list(scratch.iterdir()) == []  # the Trainer's folder is gone and nothing else was left
+
+    # patience None: every epoch, still the best one kept
+    logits = scripted_dev_scores(monkeypatch, [0.2, 0.1, 0.3, 0.25])
+    model = tiny_transformer(tiny_bert, epochs=4, early_stopping_patience=None, lr=1e-3, warmup_ratio=0.0)
+    model.fit(X, y, labels=STANCE, eval_set=(dev_X, dev_y))
+    assert len(model.history) == 4
+    np.testing.assert_allclose(model.predict_proba(dev_X), torch.softmax(torch.tensor(logits[2]), dim=-1).numpy(),
+                               atol=1e-5)
+    assert list(scratch.iterdir()) == []
 
 
 def test_early_stopping_keeps_the_best_dev_epoch(tiny_bert: Path) -> None:
@@ -153,12 +221,14 @@ def test_save_load_round_trip_without_pickles(tiny_bert: Path, tmp_path: Path) -
     model = tiny_transformer(tiny_bert, epochs=1).fit(X, y, labels=STANCE)
     folder = model.save(tmp_path / "model", task="stance")
     config = json.loads((folder / "stancebench.json").read_text())
-    assert {k: config[k] for k in ("format", "labels", "pairs", "max_length", "task")} == \
-        {"format": "transformer", "labels": list(STANCE), "pairs": True, "max_length": 64, "task": "stance"}
+    assert {k: config[k] for k in ("format", "labels", "pairs", "max_length", "task", "targets")} == \
+        {"format": "transformer", "labels": list(STANCE), "pairs": True, "max_length": 64, "task": "stance",
+         "targets": ["negotiations", "us"]}
     assert (folder / "model.safetensors").is_file() and (folder / "tokenizer.json").is_file()
     assert pickles(folder) == []
     loaded = load_saved(folder)
     assert isinstance(loaded, TransformerClassifier) and loaded.labels == list(STANCE)
+    assert loaded.targets == ["negotiations", "us"] and loaded.task == "stance"
     assert np.array_equal(loaded.predict_proba(X), model.predict_proba(X))
 
 

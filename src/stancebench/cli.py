@@ -10,6 +10,7 @@
     stancebench ungd stats                               (label counts per target and split, years, posts)
     stancebench ungd show UKR_77_2022#12                 (a unit's text, read from the corpus)
     stancebench report [--experiment leaders/stance_us]
+    stancebench runs cleanup [--older-than 1h] [--dry-run]     (end runs a killed process left RUNNING)
     stancebench predict runs:/<run_id>/model "We are ready for talks." --target negotiations
 """
 
@@ -246,12 +247,24 @@ def _ungd_show(args: argparse.Namespace) -> int:
 
 def _report(args: argparse.Namespace) -> int:
     from stancebench.report import leaderboard
+    from stancebench.tracking import TrackingUnavailable, default_tracking_uri, unfinished_runs
 
+    uri = args.tracking_uri or default_tracking_uri()
     try:
-        table = leaderboard(args.experiment, args.tracking_uri, tag=args.tag)
+        table = leaderboard(args.experiment, uri, tag=args.tag)
+        unfinished = unfinished_runs(uri, older_than_s=None)
+    except TrackingUnavailable as err:
+        print(err, file=sys.stderr)
+        return 1
     except KeyError as err:
         print(err.args[0], file=sys.stderr)
         return 1
+    if args.experiment is not None:
+        unfinished = unfinished[unfinished["experiment"] == args.experiment]
+    if not unfinished.empty:  # never hidden: a killed run is not a finished one
+        print(f"{len(unfinished)} unfinished run(s) (RUNNING in the store; `process` tells whether the process that "
+              f"started it still runs here; `stancebench runs cleanup` ends the dead ones):\n", file=sys.stderr)
+        print(unfinished.drop(columns="stale").to_markdown(index=False) + "\n", file=sys.stderr)
     if table.empty:
         print("no finished runs in the tracking store", file=sys.stderr)
         return 1
@@ -259,13 +272,62 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
-def _predict(args: argparse.Namespace) -> int:
-    from stancebench import load_model
-    from stancebench.tracking import predictions_frame
-    from stancebench.models import as_frame
+def _runs_cleanup(args: argparse.Namespace) -> int:
+    import pandas as pd
 
-    model = load_model(args.model, tracking_uri=args.tracking_uri)
-    frame = predictions_frame(model, as_frame(args.texts, args.target))
+    from stancebench.tracking import TrackingUnavailable, connect, default_tracking_uri, mark_ended, unfinished_runs
+
+    uri = args.tracking_uri or default_tracking_uri()
+    try:
+        older_than = pd.Timedelta(args.older_than).total_seconds()
+    except ValueError:
+        print(f"--older-than {args.older_than!r} is not a duration (e.g. 30min, 1h, 2d)", file=sys.stderr)
+        return 2
+    try:
+        connect(uri, create=False)
+        runs = unfinished_runs(uri, older_than_s=older_than)
+    except TrackingUnavailable as err:
+        print(err, file=sys.stderr)
+        return 1
+    stale = runs[runs["stale"]]
+    if runs.empty:
+        print(f"no RUNNING runs in {uri}")
+        return 0
+    print(runs.drop(columns="stale").to_markdown(index=False))
+    if stale.empty:
+        print(f"\nnone to end: each one's process still runs, or is elsewhere and started under {args.older_than} ago")
+        return 0
+    if args.dry_run:
+        print(f"\n{len(stale)} run(s) would be marked {args.status} (--dry-run: nothing changed)")
+        return 0
+    reason = (f"left RUNNING by a process that was killed or lost; ended by `stancebench runs cleanup "
+              f"--older-than {args.older_than}` at {pd.Timestamp.now(tz='UTC'):%Y-%m-%d %H:%M:%S} UTC")
+    mark_ended(uri, stale["run_id"].tolist(), reason, status=args.status)
+    print(f"\n{len(stale)} run(s) marked {args.status}: {', '.join(stale['run_id'])}")
+    return 0
+
+
+def _predict(args: argparse.Namespace) -> int:
+    """Print each text's label and probabilities; a bad model, input or target is one line on
+    stderr and exit status 1."""
+    from stancebench import load_model
+    from stancebench.models import as_frame
+    from stancebench.tracking import TrackingUnavailable, predictions_frame
+
+    try:
+        model = load_model(args.model, tracking_uri=args.tracking_uri)
+        task = getattr(model, "task", None) or "an unrecorded task"
+        if args.target is not None and not model.pairs:
+            raise ValueError(f"this model reads texts only; it was trained for task {task}; drop --target")
+        if args.target is None and model.pairs:
+            known = getattr(model, "targets", None)
+            raise ValueError(f"this model reads (target, text) pairs (task {task}): pass --target"
+                             + (f", one of: {', '.join(known)}" if known else ""))
+        frame = predictions_frame(model, as_frame(args.texts, args.target), allow_new_targets=args.allow_new_targets)
+    except (ValueError, TypeError, OSError, ImportError, TrackingUnavailable) as err:  # FileNotFoundError is an OSError
+        message = " ".join(str(err).split()).replace("allow_new_targets=True", "--allow-new-targets")
+        print(f"stancebench predict: {message}", file=sys.stderr)
+        return 1
     frame.insert(0, "text", args.texts)
     print(frame.to_markdown(index=False, floatfmt=".3f"))
     return 0
@@ -327,11 +389,25 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--tracking-uri", help="MLflow store (default: MLFLOW_TRACKING_URI or ./mlflow.db)")
     rep.set_defaults(fn=_report)
 
+    runs = commands.add_parser("runs", help="runs in the tracking store").add_subparsers(dest="runs_command", required=True)
+    cleanup = runs.add_parser("cleanup", help="end runs left RUNNING by a killed process (SIGKILL, power loss)")
+    cleanup.add_argument("--older-than", default="1h",
+                         help="a RUNNING run whose process cannot be checked from here (another machine) counts as "
+                              "dead after this long (default 1h); a run whose process is gone from this machine is "
+                              "always dead")
+    cleanup.add_argument("--status", choices=("KILLED", "FAILED"), default="KILLED")
+    cleanup.add_argument("--dry-run", action="store_true", help="list what would be ended, change nothing")
+    cleanup.add_argument("--tracking-uri", help="MLflow store (default: MLFLOW_TRACKING_URI or ./mlflow.db)")
+    cleanup.set_defaults(fn=_runs_cleanup)
+
     pred = commands.add_parser("predict", help="classify texts with a trained model")
     pred.add_argument("model", help="runs:/<run_id>/model, models:/<name>/<version> or a folder")
     pred.add_argument("texts", nargs="+")
-    pred.add_argument("--target", help="stance target, for models trained on (target, text) pairs")
-    pred.add_argument("--tracking-uri")
+    pred.add_argument("--target", help="stance target, for models trained on (target, text) pairs (task=stance)")
+    pred.add_argument("--allow-new-targets", action="store_true",
+                      help="let a pair model answer a target it was not trained on (the transformer and "
+                           "embed_logreg read it as a phrase; TF-IDF models answer target-blind)")
+    pred.add_argument("--tracking-uri", help="MLflow store (default: MLFLOW_TRACKING_URI or ./mlflow.db)")
     pred.set_defaults(fn=_predict)
     return parser
 

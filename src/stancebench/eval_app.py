@@ -99,7 +99,7 @@ def source_run_id(uri: str) -> str | None:
 
 def evaluate_model(cfg: DictConfig) -> tuple[RunResult, dict[str, Any]]:
     """Evaluate the model at `cfg.model_uri` on `cfg.split` of `cfg.data` for `cfg.task`; log a run."""
-    from stancebench.loading import model_folder
+    from stancebench.loading import downloaded_model_folder
     from stancebench.models import load_saved
     from stancebench.models.base import read_config
 
@@ -108,19 +108,19 @@ def evaluate_model(cfg: DictConfig) -> tuple[RunResult, dict[str, Any]]:
     model_uri = str(cfg.model_uri)
     if cfg.split not in ("train", "dev", "test"):
         raise ValueError(f"split must be train, dev or test; got {cfg.split!r}")
-    with timed(timings, "load_model"):
-        folder = model_folder(model_uri, uri)
-        config = read_config(folder)
-    source = instantiate(cfg.data)
-    with timed(timings, "load_data"):
-        dataset = source.load()
-    task: Task = instantiate(cfg.task).for_source(source)
-    frame = task.frame(dataset[cfg.split], cfg.split, source.targets, config.get("input_fields", []))
-    if frame.empty:
-        raise ValueError(f"data {source.name!r} has no {cfg.split} examples for task {task.name!r}")
-    allowed = check_answerable(config, task, tuple(frame["target"].unique()) if "target" in frame else (), model_uri)
-    with timed(timings, "load_model"):
-        model = load_saved(folder)
+    with downloaded_model_folder(model_uri, uri) as folder:  # a downloaded copy goes when the model is loaded
+        with timed(timings, "load_model"):
+            config = read_config(folder)
+        source = instantiate(cfg.data)
+        with timed(timings, "load_data"):
+            dataset = source.load()
+        task: Task = instantiate(cfg.task).for_source(source)
+        frame = task.frame(dataset[cfg.split], cfg.split, source.targets, config.get("input_fields", []))
+        if frame.empty:
+            raise ValueError(f"data {source.name!r} has no {cfg.split} examples for task {task.name!r}")
+        allowed = check_answerable(config, task, tuple(frame["target"].unique()) if "target" in frame else (), model_uri)
+        with timed(timings, "load_model"):
+            model = load_saved(folder)
 
     run_id = source_run_id(model_uri)
     trained = mlflow.MlflowClient().get_run(run_id).data.tags if run_id else {}
@@ -131,15 +131,17 @@ def evaluate_model(cfg: DictConfig) -> tuple[RunResult, dict[str, Any]]:
     output_dir = Path(cfg.paths.output_dir)
     experiment = cfg.tracking.experiment or f"{source.name}/{task.name}"
     tags = {**result.tags(), **{str(tag): "true" for tag in cfg.get("tags") or []}}
-    with mlflow.start_run(experiment_id=tracking.experiment_id(experiment, uri),
-                          run_name=f"eval-{model_name}-from-{result.extra['trained_on']}", tags=tags) as run:
+    with tracking.tracked_run(experiment_id=tracking.experiment_id(experiment, uri),
+                              run_name=f"eval-{model_name}-from-{result.extra['trained_on']}", tags=tags) as run:
         result.run_id = run.info.run_id
         log_config(cfg, output_dir)
         predictions = score_splits(model, task, {cfg.split: frame}, result, cfg, output_dir, allowed=allowed,
                                    pairs=bool(config.get("pairs")) and task.kind == "stance",
-                                   extra_scores=getattr(source, "contrast_scores", None))
+                                   extra_scores=getattr(source, "contrast_scores", None),
+                                   allow_new_targets=True)  # check_answerable refused what the model cannot read
         report.print_results(result, title=f"{model_name} (trained on {result.extra['trained_on']}) on "
-                                           f"{source.name}/{task.name}, {cfg.split}")
+                                           f"{source.name}/{task.name}, {cfg.split}",
+                             confidence=cfg.bootstrap.confidence if cfg.get("bootstrap") else 0.95)
         log.info(f"MLflow run {run.info.run_id} in experiment {experiment!r} ({uri}); outputs in {output_dir}")
     return result, {"model": model, "task": task, "run_id": run.info.run_id, "predictions": predictions}
 
@@ -147,6 +149,7 @@ def evaluate_model(cfg: DictConfig) -> tuple[RunResult, dict[str, Any]]:
 @hydra.main(version_base="1.3", config_path=str(conf_dir()), config_name="eval")
 def main(cfg: DictConfig) -> float:
     """Console script `stancebench-eval`; returns the main score on the evaluated split."""
+    tracking.end_on_signals()
     if OmegaConf.is_missing(cfg, "model_uri"):
         log.error("model_uri is required: stancebench-eval model_uri=runs:/<run_id>/model data=<data> task=<task> "
                   "(`stancebench report` lists run ids)")

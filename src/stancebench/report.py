@@ -13,8 +13,11 @@ if TYPE_CHECKING:
     from stancebench.evaluation import RunResult
 
 
-def print_results(result: "RunResult", title: str) -> None:
+def print_results(result: "RunResult", title: str, confidence: float = 0.95) -> None:
     """Every scored split's headline metrics (the main one first), with bootstrap CIs where computed.
+
+    `confidence` is the level the CIs were computed at (`bootstrap.confidence`); it heads their
+    columns ("90% CI"). With no CI in any split (`bootstrap=null`) the CI columns are left out.
 
     Where a split pools several stance targets, the main score is shown twice, pooled (the official
     SemEval-2016 number) and as the mean of the per-target scores, and then per target: a pooled
@@ -29,13 +32,19 @@ def print_results(result: "RunResult", title: str) -> None:
 
     main = result.main_score
     targets = list(dict.fromkeys(t for part in result.splits.values() for t in part.per_target))
+    with_ci = any(part.ci for part in result.splits.values())
     table = Table(title=title, caption=(
         f"{main}, pooled: all targets' predictions scored together (SemEval-2016's official number); "
         f"mean of targets: each target scored alone, then averaged" if targets else None))
     table.add_column("metric")
     for split in result.splits:
         table.add_column(split, justify="right")
-        table.add_column(f"{split} 95% CI", justify="right")
+        if with_ci:
+            table.add_column(f"{split} {100 * confidence:g}% CI", justify="right")
+
+    def add_row(name: str, cells: list[str]) -> None:
+        """`cells`: a (score, CI) pair per split; the CIs are dropped when no column shows them."""
+        table.add_row(name, *(cells if with_ci else cells[::2]))
 
     def cell(value: float | None) -> list[str]:
         return ["" if value is None else f"{value:.3f}", ""]
@@ -50,14 +59,14 @@ def print_results(result: "RunResult", title: str) -> None:
             value = result.splits[split].scores.get(metric)
             cells += ["" if value is None else f"{value:.3f}", f"[{ci[0]:.3f}, {ci[1]:.3f}]" if ci else ""]
         name = metric if metric in headline else f"  {metric}"
-        table.add_row(f"{name}, pooled" if metric == main and targets else name, *cells)
+        add_row(f"{name}, pooled" if metric == main and targets else name, cells)
         if metric == main and targets:
             means = []
             for part in result.splits.values():
                 means += cell(sum(part.per_target.values()) / len(part.per_target) if part.per_target else None)
-            table.add_row(f"{main}, mean of {len(targets)} targets", *means)
+            add_row(f"{main}, mean of {len(targets)} targets", means)
     for target in targets:
-        table.add_row(f"  {target} {main}", *(v for part in result.splits.values() for v in cell(part.per_target.get(target))))
+        add_row(f"  {target} {main}", [v for part in result.splits.values() for v in cell(part.per_target.get(target))])
     Console().print(table)
 
 
@@ -114,9 +123,9 @@ def leaderboard(experiment: str | None = None, tracking_uri: str | None = None, 
     """
     import mlflow
 
-    from stancebench.tracking import default_tracking_uri
+    from stancebench.tracking import connect, default_tracking_uri
 
-    mlflow.set_tracking_uri(tracking_uri or default_tracking_uri())
+    connect(tracking_uri or default_tracking_uri(), create=False)  # a reading command never creates a store
     query = "attributes.status = 'FINISHED'" + (f" and tags.`{tag}` = 'true'" if tag else "")
     if experiment is not None:
         if mlflow.get_experiment_by_name(experiment) is None:
@@ -125,8 +134,9 @@ def leaderboard(experiment: str | None = None, tracking_uri: str | None = None, 
         runs = mlflow.search_runs(experiment_names=[experiment], filter_string=query)
     else:
         runs = mlflow.search_runs(search_all_experiments=True, filter_string=query)
+    empty = pd.DataFrame(columns=["experiment", "task", "model", "trained_on", "metric", "test", "CI", "run_id"])
     if runs.empty:
-        return pd.DataFrame(columns=["experiment", "task", "model", "trained_on", "metric", "test", "95% CI", "run_id"])
+        return empty
     names = {e.experiment_id: e.name for e in mlflow.search_experiments()}
     rows = []
     for _, run in runs.iterrows():
@@ -140,8 +150,15 @@ def leaderboard(experiment: str | None = None, tracking_uri: str | None = None, 
             "task": run.get("tags.task"), "model": run.get("tags.model"),
             "trained_on": run.get("tags.trained_on") or run.get("tags.data"), "metric": metric,
             "test": round(float(score), 4),
-            "95% CI": f"[{low:.3f}, {high:.3f}]" if pd.notna(low) else "",
+            "CI": f"[{low:.3f}, {high:.3f}]" if pd.notna(low) else "",
+            "confidence": run.get("params.bootstrap.confidence"),
             "run_id": run["run_id"],
         })
+    if not rows:
+        return empty
     table = pd.DataFrame(rows)
+    # the CI column says its confidence level (bootstrap.confidence of the runs; 0.95 unless set)
+    levels = set(table.pop("confidence").dropna())
+    heading = f"{100 * float(levels.pop()):g}% CI" if len(levels) == 1 else "CI (levels differ: see params)"
+    table = table.rename(columns={"CI": heading})
     return table.sort_values(["experiment", "test"], ascending=[True, False]).reset_index(drop=True)

@@ -60,7 +60,8 @@ def log_config(cfg: DictConfig, output_dir: Path) -> None:
 
 def score_splits(model: Any, task: Task, frames: dict[str, pd.DataFrame], result: RunResult, cfg: DictConfig,
                  output_dir: Path, allowed: tuple[str, ...] | None = None, pairs: bool | None = None,
-                 extra_scores: Callable[[pd.DataFrame], dict[str, float]] | None = None) -> pd.DataFrame:
+                 extra_scores: Callable[[pd.DataFrame], dict[str, float]] | None = None,
+                 allow_new_targets: bool | None = None) -> pd.DataFrame:
     """Predict and score each split of `frames` into `result`; write and log the predictions, a
     confusion plot of the last split and `results.json`; log the metrics. Returns the predictions.
 
@@ -68,14 +69,18 @@ def score_splits(model: Any, task: Task, frames: dict[str, pd.DataFrame], result
     differs from the data's); None = every label of the model. `pairs`: whether the model reads
     (target, text) pairs, when that differs from the task's view (a pair model on `stance_us`).
     `extra_scores`: more scores of a split from its predictions (a contrast set's consistency).
+    `allow_new_targets`: let a pair model answer targets it was not trained on; None = when the task
+    tests on other targets than it trains on (`stance_cross`).
     """
+    if allow_new_targets is None:
+        allow_new_targets = task.test_targets is not None
     timings = result.timings
     bootstrap = OmegaConf.to_container(cfg.bootstrap) if cfg.get("bootstrap") else None
     predictions = []
     for split, frame in frames.items():
         with timed(timings, "predict"):
             scored = tracking.predictions_frame(model, task.inputs(frame, pairs, getattr(model, "input_fields", [])),
-                                                allowed=allowed)
+                                                allowed=allowed, allow_new_targets=allow_new_targets)
         with timed(timings, "score"):
             result.splits[split] = evaluate(task, frame, scored["label"].tolist(), bootstrap=bootstrap, seed=cfg.seed)
         predictions.append(pd.concat([frame.assign(split=split), scored.rename(columns={"label": "predicted"})], axis=1))
@@ -127,7 +132,7 @@ def train(cfg: DictConfig) -> tuple[RunResult, dict[str, Any]]:
 
     with timed(timings, "tracking_setup"):
         experiment_id = tracking.experiment_id(experiment, uri)
-    with mlflow.start_run(experiment_id=experiment_id, run_name=f"{result.model}-{task.name}", tags=tags) as run:
+    with tracking.tracked_run(experiment_id=experiment_id, run_name=f"{result.model}-{task.name}", tags=tags) as run:
         result.run_id = run.info.run_id
         log_config(cfg, output_dir)
         mlflow.log_dict(data_checks, "data_checks.json")  # duplicates, conflicts, leakage, dropped labels
@@ -141,10 +146,12 @@ def train(cfg: DictConfig) -> tuple[RunResult, dict[str, Any]]:
                 model_dir = model.save(output_dir / "model", task=task.name)
                 tracking.record_training(model_dir, task, source)
             with timed(timings, "log_model"):
-                example = task.inputs(frames["test"], fields=fields).head(3).reset_index(drop=True)
+                # from train: a stance_cross test target is one the model was not trained on
+                example = task.inputs(frames["train"], fields=fields).head(3).reset_index(drop=True)
                 model_uri = tracking.log_model(model_dir, model, example, register_as=cfg.tracking.register_as)
         predictions = score_splits(model, task, {split: frames[split] for split in EVAL_SPLITS}, result, cfg, output_dir)
-        report.print_results(result, title=f"{result.model} on {source.name}/{task.name}")
+        report.print_results(result, title=f"{result.model} on {source.name}/{task.name}",
+                             confidence=cfg.bootstrap.confidence if cfg.get("bootstrap") else 0.95)
         log.info(f"MLflow run {run.info.run_id} in experiment {experiment!r} ({uri}); outputs in {output_dir}")
 
     return result, {"model": model, "task": task, "run_id": run.info.run_id, "model_uri": model_uri,
@@ -161,20 +168,35 @@ def sweep_id() -> str | None:
 
 
 def run_app(work: Any, cfg: DictConfig) -> Any:
-    """Hydra's globals are read here only; the user's input errors print without a traceback."""
+    """Hydra's globals are read here only; the user's input errors print without a traceback.
+
+    The config is checked first (`stancebench.config.check_config`): a value of the wrong type or
+    out of range stops the app before the tracking store, the data or the model is touched.
+    """
+    from stancebench.config import ConfigError, check_config
     from stancebench.data import DataError, ExternalDataMissing
 
     cfg.sweep_id = sweep_id()
     try:
+        check_config(cfg)
         return work(cfg)
-    except (DataError, ExternalDataMissing, tracking.TrackingUnavailable) as err:
+    except (ConfigError, DataError, ExternalDataMissing, tracking.TrackingUnavailable) as err:
         log.error(str(err))
+        raise SystemExit(1) from err
+    except KeyboardInterrupt as err:  # Ctrl-C, or SIGTERM (tracking.Terminated): the run is already KILLED
+        log.error(f"stopped by {err or 'SIGINT'}; the MLflow run (if one had started) is marked KILLED")
+        raise SystemExit(143 if isinstance(err, tracking.Terminated) else 130) from err
+    except Exception as err:
+        if (message := tracking.store_fault(str(cfg.tracking.uri), err)) is None:
+            raise
+        log.error(message)  # the store failed mid-run (locked, made read-only, removed)
         raise SystemExit(1) from err
 
 
 @hydra.main(version_base="1.3", config_path=str(conf_dir()), config_name="train")
 def main(cfg: DictConfig) -> float:
     """Console script `stancebench-train`; returns the optimized metric for sweepers."""
+    tracking.end_on_signals()  # SIGTERM ends the run KILLED and cleans up, as Ctrl-C does
     result, _ = run_app(train, cfg)
     return get_metric_value(result.metrics(), cfg.get("optimized_metric") or f"dev_{result.main_score}")
 

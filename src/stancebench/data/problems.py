@@ -20,7 +20,8 @@ class Problem:
         where = f"{self.path}:{self.line}"
         field = f" field '{self.field}':" if self.field else ""
         value = "" if self.value is None else f" (got {_short(self.value)})"
-        return f"{where}:{field} {self.message}{value}"
+        # a lone surrogate (a broken JSON \u escape) in a field name must not crash the printing
+        return f"{where}:{field} {self.message}{value}".encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 class DataError(ValueError):

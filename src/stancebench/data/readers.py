@@ -19,6 +19,7 @@ import io
 import json
 import re
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from stancebench.data.problems import Problem
@@ -33,10 +34,19 @@ def read_lines(path: Path, encoding: str = "utf-8", errors: str = "strict") -> l
     return [line.removesuffix("\r") for line in lines]
 
 
+# unreadable lines listed one by one before the rest are summed up in one problem (a CSV or
+# UTF-16 file would otherwise give one per line)
+MAX_UNREAD_LINES = 20
+JSON_DOCUMENT_HINT = ("this looks like a JSON array / pretty-printed JSON, not JSON lines; write one object per "
+                      "line, e.g. `jq -c '.[]' in.json > out.jsonl` (an array) or `jq -c . in.json > out.jsonl`")
+
+
 def read_jsonl(path: str | Path) -> tuple[list[tuple[int, dict]], list[Problem]]:
     """Read JSON objects line by line, collecting encoding and syntax problems instead of raising.
 
-    Returns (line number, object) pairs and the problems; a final newline is not a blank line.
+    Returns (line number, object) pairs and the problems; a final newline is not a blank line. A
+    whole-file JSON document (an array, or pretty-printed objects) is one problem with the fix, and
+    unreadable lines past `MAX_UNREAD_LINES` are summed up in one.
     """
     path = Path(path)
     if not path.is_file():
@@ -46,6 +56,12 @@ def read_jsonl(path: str | Path) -> tuple[list[tuple[int, dict]], list[Problem]]
     raw_lines = path.read_bytes().split(b"\n")
     if raw_lines and raw_lines[-1] == b"":
         raw_lines.pop()
+    first = next((i for i, raw in enumerate(raw_lines) if raw.strip()), None)
+    if first is not None:
+        head = raw_lines[first].strip().removeprefix(b"\xef\xbb\xbf")
+        if head.startswith(b"[") or head == b"{":  # a JSON lines file's lines are whole objects
+            return [], [Problem(str(path), first + 1, None, head.decode("utf-8", "replace"), JSON_DOCUMENT_HINT)]
+    unread: list[int] = []  # lines that give no object: one problem each
     for number, raw in enumerate(raw_lines, start=1):
         try:
             line = raw.decode("utf-8")
@@ -54,26 +70,84 @@ def read_jsonl(path: str | Path) -> tuple[list[tuple[int, dict]], list[Problem]]
                 Problem(str(path), number, None, raw[err.start : err.end + 8],
                         f"not valid UTF-8 at byte {err.start} of the line")
             )
+            unread.append(number)
             continue
         if not line.strip():
             problems.append(Problem(str(path), number, None, None, "blank line (one JSON object per line)"))
+            unread.append(number)
             continue
         obj = parse_json_object(path, number, line, problems)
-        if obj is not None:
+        if obj is None:
+            unread.append(number)
+        else:
             rows.append((number, obj))
+    if len(unread) > MAX_UNREAD_LINES:
+        hidden = unread[MAX_UNREAD_LINES:]
+        dropped = set(hidden)
+        problems = [p for p in problems if p.line not in dropped]
+        problems.append(Problem(
+            str(path), hidden[0], None, None,
+            f"{len(hidden)} more unreadable line(s) not listed (lines {hidden[0]} to {hidden[-1]}); "
+            "is this a JSON lines file, one object per line?"))
     return rows, problems
 
 
+def _keep_duplicates(duplicates: list[tuple[str, object, object]]) -> Callable[[list[tuple[str, object]]], dict]:
+    """An `object_pairs_hook` that records each repeated key (`json.loads` keeps the last silently)."""
+
+    def hook(pairs: list[tuple[str, object]]) -> dict:
+        obj: dict = {}
+        for key, value in pairs:
+            if key in obj:
+                duplicates.append((key, obj[key], value))
+            obj[key] = value
+        return obj
+
+    return hook
+
+
+def unencodable_strings(value: object, field: str = "") -> list[tuple[str, str, int]]:
+    """(field, string, position) of every string in `value` that UTF-8 cannot encode: a lone
+    surrogate, which JSON allows as an escape (`"\\udc80"`) but no file, Arrow table or tokenizer takes."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as err:
+            return [(field, value, err.start)]
+        return []
+    found = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found += unencodable_strings(key, f"{field} (a key)" if field else "(a key)")
+            found += unencodable_strings(item, f"{field}.{key}" if field else key)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            found += unencodable_strings(item, f"{field}[{i}]")
+    return found
+
+
 def parse_json_object(path: str | Path, number: int, line: str, problems: list[Problem]) -> dict | None:
-    """One line's JSON object, or None after recording why it is not one."""
+    """One line's JSON object, or None after recording why it is not one.
+
+    A key given twice in one object and a string UTF-8 cannot encode are problems too; the object is
+    still returned, so that its other fields are checked in the same pass.
+    """
+    duplicates: list[tuple[str, object, object]] = []
     try:
-        obj = json.loads(line)
+        obj = json.loads(line, object_pairs_hook=_keep_duplicates(duplicates))
     except json.JSONDecodeError as err:
         problems.append(Problem(str(path), number, None, line, f"malformed JSON: {err.msg} at column {err.colno}"))
         return None
     if not isinstance(obj, dict):
         problems.append(Problem(str(path), number, None, obj, "must be a JSON object (one per line)"))
         return None
+    for key, first, last in duplicates:
+        problems.append(Problem(str(path), number, key, last,
+                                f"duplicate key in one object (first value {first!r}); JSON keeps only the last"))
+    for field, text, position in unencodable_strings(obj):
+        problems.append(Problem(str(path), number, field, text,
+                                f"lone surrogate {text[position]!r} at character {position} cannot be encoded as "
+                                "UTF-8 (a broken \\u escape; write the character itself)"))
     return obj
 
 

@@ -97,6 +97,7 @@ OPTIONAL: dict[str, Check] = {
     "implicit_targets": _targets,
 }
 FIELDS = (*REQUIRED, *OPTIONAL)
+LABEL_COLUMNS = {**{stance_column(t): STANCE_LABELS for t in TARGETS}, "sentiment": SENTIMENT_LABELS}
 
 
 def check_record(path: str, line: int, record: dict) -> list[Problem]:
@@ -117,8 +118,62 @@ def check_record(path: str, line: int, record: dict) -> list[Problem]:
     return problems
 
 
-def validate_statements(path: str | Path) -> tuple[list[dict], list[Problem]]:
-    """Parse and check a statements file; returns the records and every problem found."""
+def check_corpus(path: str, rows: list[tuple[int, dict]], shared_texts: bool = True) -> list[Problem]:
+    """What training needs of the file as a whole; `data validate` and `load_statements` both run it.
+
+    Every split has statements, each label column has at least two classes in train, a `family`
+    stays in one split and, with `shared_texts`, no text (compared as `checks.normalise` does) is in
+    two splits. Only valid values count: `check_record` reports the invalid ones.
+
+    Args:
+        path: the file, named in each problem.
+        rows: (line number, record) pairs, as `read_jsonl` returns them.
+        shared_texts: report texts in two splits (training leaves them to `on_duplicates`).
+    """
+    from stancebench.data.checks import normalise  # checks imports this module
+
+    placed = [(line, r) for line, r in rows if r.get("split") in SPLITS]
+    problems = [Problem(path, 0, "split", None, f"no statement has split '{split}'; training needs statements in "
+                        f"each of {', '.join(SPLITS)}")
+                for split in SPLITS if not any(r["split"] == split for _, r in placed)]
+    train = [(line, r) for line, r in placed if r["split"] == "train"]
+    for column, allowed in LABEL_COLUMNS.items():
+        labelled = [(line, r[column]) for line, r in train if r.get(column) in allowed]
+        if len({label for _, label in labelled}) == 1:
+            line, label = labelled[0]
+            problems.append(Problem(path, line, column, label, f"all train statements have {column}={label!r} (the "
+                                    "first on this line); training needs at least two classes per label"))
+    problems += _in_two_splits(path, placed, "family", lambda r: r["family"],
+                               "family", "a family (paraphrases, one speech) must stay in one split")
+    if shared_texts:
+        problems += _in_two_splits(path, placed, "text", lambda r: normalise(r["text"]),
+                                   "same text (ignoring case and spacing)",
+                                   "a held-out text is trained on; training keeps it with on_duplicates=warn "
+                                   "(conf/train.yaml), drops it with on_duplicates=drop")
+    return problems
+
+
+def _in_two_splits(path: str, placed: list[tuple[int, dict]], field: str, key: Callable[[dict], str],
+                   what: str, why: str) -> list[Problem]:
+    """A problem for each record whose `field` (a valid one, compared by `key`) came first in another split."""
+    problems, first = [], {}
+    for line, record in placed:
+        if _string(record.get(field)) is not None:
+            continue
+        first_line, first_split = first.setdefault(key(record), (line, record["split"]))
+        if record["split"] != first_split:
+            problems.append(Problem(path, line, field, record[field],
+                                    f"{what} in split {record['split']} and in {first_split} (line {first_line}); {why}"))
+    return problems
+
+
+def validate_statements(path: str | Path, shared_texts: bool = True) -> tuple[list[dict], list[Problem]]:
+    """Parse and check a statements file; returns the records and every problem found.
+
+    Each line is checked (`check_record`, duplicate ids), then the file as a whole (`check_corpus`:
+    an empty file, a missing split, one class per label in train, families and, with
+    `shared_texts`, texts in two splits).
+    """
     rows, problems = read_jsonl(path)
     first_line: dict[str, int] = {}
     for line, record in rows:
@@ -129,13 +184,20 @@ def validate_statements(path: str | Path) -> tuple[list[dict], list[Problem]]:
                 problems.append(Problem(str(path), line, "id", rid, f"duplicate id (first on line {first_line[rid]})"))
             else:
                 first_line[rid] = line
+    if rows:
+        problems.extend(check_corpus(str(path), rows, shared_texts=shared_texts))
+    elif not problems:
+        problems.append(Problem(str(path), 0, None, None, "empty file: no statements"))
     problems.sort(key=lambda p: p.line)
     return [record for _, record in rows], problems
 
 
 def load_statements(path: str | Path) -> list[dict]:
-    """The records of a valid statements file; raises DataError listing every problem otherwise."""
-    records, problems = validate_statements(path)
+    """The records of a valid statements file; raises DataError listing every problem otherwise.
+
+    Texts shared across splits are left to training's `check_data`, which `on_duplicates` governs.
+    """
+    records, problems = validate_statements(path, shared_texts=False)
     if problems:
         raise DataError(problems)
     return records

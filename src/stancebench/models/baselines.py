@@ -16,9 +16,11 @@ from sklearn.pipeline import Pipeline
 from stancebench.models._skops import skops_io
 from stancebench.models.base import (
     LabelsMixin,
-    as_frame,
     checked_labels,
+    empty_proba,
+    model_input,
     read_config,
+    saved_targets,
     write_config,
     write_model_card,
 )
@@ -115,6 +117,11 @@ class SklearnClassifier(LabelsMixin):
     """
 
     format = "sklearn"
+    # A target unseen in training gets only the shared feature block (TargetAwareFeatures), or only
+    # the uncrossed metadata fields: a target-blind answer, which `task=stance_cross` scores as the
+    # baseline for held-out targets (experiments/leaders_v1.md); asked for with allow_new_targets=True.
+    new_targets = ("it has no features of its own for a new target, so only the features shared by all "
+                   "targets apply and the answer ignores the target")
 
     def __init__(self, vectorizer: Any = None, estimator: Any = None, name: str = "sklearn",
                  fields: Sequence[str] | None = None):
@@ -128,19 +135,25 @@ class SklearnClassifier(LabelsMixin):
         self.pipeline = Pipeline([("features", features), ("classifier", estimator)])
         self.labels: list[str] = []
         self.pairs = False
+        self.targets: list[str] | None = []
+        self.task: str | None = None
 
     def fit(self, X: pd.DataFrame, y: Sequence[str], labels: Sequence[str],
             eval_set: Any = None) -> "SklearnClassifier":
         y = checked_labels(y, labels)
         self.labels = list(labels)
         self.pairs = "target" in X
+        self.targets = sorted(X["target"].astype(str).unique()) if self.pairs else []
         self.pipeline.fit(X, y)
         return self
 
-    def predict_proba(self, texts: Any, target: str | None = None) -> np.ndarray:
-        X = as_frame(texts, target)
-        if self.pairs and "target" not in X:
-            raise ValueError("this model reads (target, text) pairs: pass target='us' (or a 'target' column)")
+    def predict_proba(self, texts: Any, target: str | Sequence[str] | None = None,
+                      allow_new_targets: bool = False) -> np.ndarray:
+        """Class scores, one column per label in `self.labels` order (see `base.model_input` for
+        the inputs taken and the targets a pair model accepts)."""
+        X = model_input(self, texts, target, allow_new_targets)
+        if X.empty:
+            return empty_proba(self.labels)
         classifier = self.pipeline[-1]
         if hasattr(classifier, "predict_proba"):
             scores = self.pipeline.predict_proba(X)
@@ -163,7 +176,7 @@ class SklearnClassifier(LabelsMixin):
         path.mkdir(parents=True, exist_ok=True)
         sio.dump(self.pipeline, path / "model.skops")
         config = {"format": self.format, "name": self.name, "labels": self.labels, "pairs": self.pairs, "task": task,
-                  "input_fields": self.input_fields}
+                  "input_fields": self.input_fields, **({"targets": self.targets} if self.pairs else {})}
         write_config(path, config)
         write_model_card(path, config, "Weights: `model.skops` (skops, loaded with a fixed allow-list of types).\n")
         return path
@@ -186,5 +199,7 @@ class SklearnClassifier(LabelsMixin):
         model = cls.__new__(cls)
         model.name, model.labels, model.pairs = config["name"], config["labels"], config["pairs"]
         model.input_fields = config.get("input_fields", [])
+        model.task = config.get("task")
         model.pipeline = sio.load(file, trusted=allowed)
+        model.targets = saved_targets(config, model.pipeline[0]) if model.pairs else []
         return model

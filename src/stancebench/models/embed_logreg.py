@@ -10,7 +10,8 @@ unseen target still has a meaning the encoder knows. The fine-tuned model reads 
 Saved without pickle: the head with skops (loaded with a fixed allow-list of types), the encoder
 either referenced (the bundled MiniLM: its package name, version and weights hash, checked on load)
 or copied into `encoder/` as safetensors + tokenizer (any other source, so the saved model does not
-depend on a folder or hub that may be gone).
+depend on a folder or hub that may be gone). On load, either encoder folder is read only if it
+holds `model.safetensors` and no pickle-format file (`_hf.check_safetensors_folder`).
 """
 
 from __future__ import annotations
@@ -26,7 +27,17 @@ import pandas as pd
 
 from stancebench.models import _hf
 from stancebench.models._skops import skops_io
-from stancebench.models.base import LabelsMixin, as_frame, checked_labels, read_config, write_config, write_model_card
+from stancebench.models.base import (
+    LabelsMixin,
+    as_frame,
+    checked_labels,
+    empty_proba,
+    model_input,
+    read_config,
+    saved_targets,
+    write_config,
+    write_model_card,
+)
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +67,8 @@ class EmbedLogregClassifier(LabelsMixin):
     """
 
     format = "embed_logreg"
+    new_targets = ("it embeds a target as a phrase (\"target: <phrase>. <text>\"; an unlisted target is written as "
+                   "its name)")
 
     def __init__(self, pretrained: str | None = _hf.BUNDLED, max_length: int = 128, batch_size: int = 32,
                  normalize: bool = True, C: float = 10.0, max_iter: int = 2000, seed: int = 42,
@@ -66,6 +79,8 @@ class EmbedLogregClassifier(LabelsMixin):
         self.target_phrases = dict(_hf.TARGET_PHRASES if target_phrases is None else target_phrases)
         self.labels: list[str] = []
         self.pairs = False
+        self.targets: list[str] | None = []
+        self.task: str | None = None
         self.head: Any = None
         self.encoder: Any = None
         self.tokenizer: Any = None
@@ -82,8 +97,8 @@ class EmbedLogregClassifier(LabelsMixin):
     def _load_encoder(self, source: str | Path) -> None:
         from transformers import AutoModel, AutoTokenizer
 
-        self.tokenizer = _hf.from_pretrained(AutoTokenizer, str(source))
-        self.encoder = _hf.from_pretrained(AutoModel, str(source)).to(_hf.device()).eval()
+        self.tokenizer = _hf.from_pretrained(AutoTokenizer, source)
+        self.encoder = _hf.from_pretrained(AutoModel, source, weights=True).to(_hf.device()).eval()
 
     def inputs(self, X: pd.DataFrame) -> list[str]:
         """The strings embedded: the text, or "target: <phrase>. <text>" for pair inputs."""
@@ -118,6 +133,7 @@ class EmbedLogregClassifier(LabelsMixin):
         X = as_frame(X)
         y = checked_labels(y, labels)
         self.labels, self.pairs = list(labels), "target" in X
+        self.targets = sorted(map(str, X["target"].unique())) if self.pairs else []
         source = _hf.resolve_pretrained(self.pretrained)
         log.info(f"Embedding {len(y)} {'(target, text) pairs' if self.pairs else 'texts'} with the frozen "
                  f"encoder {source} (model.pretrained={self.pretrained})")
@@ -127,10 +143,15 @@ class EmbedLogregClassifier(LabelsMixin):
         self.head.fit(self.embed(self.inputs(X)), y)
         return self
 
-    def predict_proba(self, texts: Any, target: str | None = None) -> np.ndarray:
+    def predict_proba(self, texts: Any, target: str | Sequence[str] | None = None,
+                      allow_new_targets: bool = False) -> np.ndarray:
+        """Class probabilities, one column per label in `self.labels` order; `allow_new_targets=True`
+        asks a pair model about a target it was not trained on (see `base.model_input`)."""
         if self.head is None:
             raise RuntimeError("this EmbedLogregClassifier is not fitted: call fit() or load()")
-        X = as_frame(texts, target)
+        X = model_input(self, texts, target, allow_new_targets)
+        if X.empty:
+            return empty_proba(self.labels)
         scores = self.head.predict_proba(self.embed(self.inputs(X)))
         # columns in task label order; a label never seen in training scores 0
         proba = np.zeros((len(X), len(self.labels)))
@@ -162,6 +183,7 @@ class EmbedLogregClassifier(LabelsMixin):
             "format": self.format, "name": self.name, "labels": self.labels, "pairs": self.pairs, "task": task,
             "encoder": encoder, "max_length": self.max_length, "batch_size": self.batch_size,
             "normalize": self.normalize, "target_phrases": self.target_phrases,
+            **({"targets": self.targets} if self.pairs else {}),
         }
         write_config(path, config)
         where = (f"the bundled all-MiniLM-L6-v2 of `{_hf.BUNDLED_PACKAGE}` (referenced, sha256 checked on load)"
@@ -183,6 +205,8 @@ class EmbedLogregClassifier(LabelsMixin):
                     batch_size=config["batch_size"], normalize=config["normalize"],
                     target_phrases=config.get("target_phrases"), name=config.get("name", "embed_logreg"))
         model.labels, model.pairs = list(config["labels"]), bool(config["pairs"])
+        model.targets = saved_targets(config) if model.pairs else []
+        model.task = config.get("task")
 
         file = path / "head.skops"
         allowed = [*TRUSTED_TYPES, *trusted]
@@ -203,5 +227,5 @@ class EmbedLogregClassifier(LabelsMixin):
                 )
         else:
             source = path / encoder["path"]
-        model._load_encoder(source)
+        model._load_encoder(_hf.check_safetensors_folder(source, "encoder"))
         return model

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from stancebench.models.base import LabelsMixin, as_frame, read_config, write_config, write_model_card
+from stancebench.models.base import LabelsMixin, empty_proba, model_input, read_config, write_config, write_model_card
 
 
 class PerTargetClassifier(LabelsMixin):
@@ -40,6 +40,9 @@ class PerTargetClassifier(LabelsMixin):
     """
 
     format = "per_target"
+    new_targets = None
+    no_new_targets = ("a per-target model has no model for target(s) it was not trained on: use a pooled model "
+                      "(model=tfidf_svm)")
 
     def __init__(self, inner: Any, name: str | None = None):
         self.inner = inner
@@ -47,6 +50,12 @@ class PerTargetClassifier(LabelsMixin):
         self.models: dict[str, Any] = {}
         self.labels: list[str] = []
         self.pairs = True
+        self.task: str | None = None
+
+    @property
+    def targets(self) -> list[str]:
+        """The targets it has a model for."""
+        return list(self.models)
 
     def fit(self, X: pd.DataFrame, y: Sequence[str], labels: Sequence[str],
             eval_set: tuple[pd.DataFrame, Sequence[str]] | None = None) -> "PerTargetClassifier":
@@ -75,14 +84,13 @@ class PerTargetClassifier(LabelsMixin):
             self.models[target] = model
         return self
 
-    def predict_proba(self, texts: Any, target: str | None = None) -> np.ndarray:
-        X = as_frame(texts, target)
-        if "target" not in X:
-            raise ValueError("this model reads (target, text) pairs: pass target='abortion' (or a 'target' column)")
-        unknown = sorted(set(X["target"]) - set(self.models))
-        if unknown:
-            raise ValueError(f"no model for target(s) {unknown}: a per-target model knows only the targets it was "
-                             f"trained on ({', '.join(self.models)}); use a pooled model (model=tfidf_svm) for unseen targets")
+    def predict_proba(self, texts: Any, target: str | Sequence[str] | None = None,
+                      allow_new_targets: bool = False) -> np.ndarray:
+        """Each row scored by its target's model; a target without a model is refused (use a
+        pooled model, e.g. model=tfidf_svm, for targets unseen in training)."""
+        X = model_input(self, texts, target, allow_new_targets)
+        if X.empty:
+            return empty_proba(self.labels)
         proba = np.zeros((len(X), len(self.labels)))
         targets = X["target"].to_numpy()
         for name, model in self.models.items():
@@ -117,5 +125,6 @@ class PerTargetClassifier(LabelsMixin):
         config = read_config(path)
         model = cls.__new__(cls)
         model.inner, model.name, model.labels, model.pairs = None, config["name"], config["labels"], True
+        model.task = config.get("task")
         model.models = {target: load_saved(path / folder) for target, folder in config["targets"].items()}
         return model

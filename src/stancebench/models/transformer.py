@@ -1,7 +1,10 @@
 """A fine-tuned encoder (any `AutoModelForSequenceClassification` checkpoint), trained with transformers' Trainer.
 
-Saved as safetensors + tokenizer + `stancebench.json`; never a pickle. Trainer checkpoints (which
-do contain a pickled `training_args.bin`) live in a temporary folder that is deleted after `fit`.
+Saved as safetensors + tokenizer + `stancebench.json`; never a pickle, and loaded from safetensors
+only. Training writes no checkpoint at all: a Trainer checkpoint holds a pickled `training_args.bin`
+(`torch.save(args)`), and a killed run would leave it (and ~90 MB of weights) in the temp folder.
+The best epoch's weights are kept in memory instead (`_best_epoch`), which also does the early
+stopping (transformers' `EarlyStoppingCallback` needs `load_best_model_at_end`, hence checkpoints).
 """
 
 from __future__ import annotations
@@ -18,7 +21,17 @@ import pandas as pd
 
 from stancebench.metrics import main_metric
 from stancebench.models import _hf
-from stancebench.models.base import LabelsMixin, as_frame, checked_labels, read_config, write_config, write_model_card
+from stancebench.models.base import (
+    LabelsMixin,
+    as_frame,
+    checked_labels,
+    empty_proba,
+    model_input,
+    read_config,
+    saved_targets,
+    write_config,
+    write_model_card,
+)
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +65,7 @@ class TransformerClassifier(LabelsMixin):
     """
 
     format = "transformer"
+    new_targets = "it reads a target as a phrase (target_phrases; an unlisted target is written as its name)"
 
     def __init__(self, pretrained: str | None = _hf.BUNDLED, lr: float = 5e-5, epochs: int = 4,
                  batch_size: int = 16, max_length: int = 128, warmup_ratio: float = 0.1,
@@ -70,6 +84,8 @@ class TransformerClassifier(LabelsMixin):
         self.target_phrases = dict(_hf.TARGET_PHRASES if target_phrases is None else target_phrases)
         self.labels: list[str] = []
         self.pairs = False
+        self.targets: list[str] | None = []
+        self.task: str | None = None
         self.model: Any = None
         self.tokenizer: Any = None
         self.history: list[dict[str, float]] = []
@@ -94,12 +110,13 @@ class TransformerClassifier(LabelsMixin):
         (also kept in `self.history` and the saved `stancebench.json`).
         """
         import torch
-        from transformers import (AutoModelForSequenceClassification, AutoTokenizer, DataCollatorWithPadding,
-                                  EarlyStoppingCallback, Trainer, TrainingArguments, set_seed)
+        from transformers import (AutoModelForSequenceClassification, AutoTokenizer, DataCollatorWithPadding, Trainer,
+                                  TrainingArguments, set_seed)
 
         X = as_frame(X)
         y = checked_labels(y, labels)
         self.labels, self.pairs = list(labels), "target" in X
+        self.targets = sorted(map(str, X["target"].unique())) if self.pairs else []
         source = _hf.resolve_pretrained(self.pretrained)
         log.info(f"Fine-tuning {source} (model.pretrained={self.pretrained}) on {len(y)} "
                  f"{'(target, text) pairs' if self.pairs else 'texts'}")
@@ -107,7 +124,7 @@ class TransformerClassifier(LabelsMixin):
         set_seed(self.seed)  # the new classification head is initialised here, before the Trainer seeds
         self.tokenizer = _hf.from_pretrained(AutoTokenizer, source)
         self.model = _hf.from_pretrained(
-            AutoModelForSequenceClassification, source, num_labels=len(self.labels),
+            AutoModelForSequenceClassification, source, weights=True, num_labels=len(self.labels),
             id2label=dict(enumerate(self.labels)), label2id={label: i for i, label in enumerate(self.labels)},
             ignore_mismatched_sizes=True,  # a checkpoint with another head (e.g. another label set) gets a new one
         )
@@ -129,12 +146,18 @@ class TransformerClassifier(LabelsMixin):
 
         self.history = []
         callbacks: list[Any] = [_epoch_metrics(self.history)]
-        if evaluate and self.early_stopping_patience is not None:
-            callbacks.append(EarlyStoppingCallback(early_stopping_patience=int(self.early_stopping_patience)))
+        best = None
+        if evaluate:
+            patience = None if self.early_stopping_patience is None else int(self.early_stopping_patience)
+            best = _best_epoch(metric, patience)
+            callbacks.append(best)
 
-        with tempfile.TemporaryDirectory(prefix="stancebench-trainer-") as checkpoints:
+        # The Trainer needs an output_dir; with save_strategy="no" it writes nothing there. The
+        # `with` removes it on every exit that runs Python code (exceptions, KeyboardInterrupt,
+        # SystemExit from the training app's SIGTERM handler); a SIGKILL leaves it empty.
+        with tempfile.TemporaryDirectory(prefix="stancebench-trainer-") as scratch:
             args = TrainingArguments(
-                output_dir=checkpoints,
+                output_dir=scratch,
                 learning_rate=self.lr,
                 num_train_epochs=self.epochs,
                 per_device_train_batch_size=self.batch_size,
@@ -143,12 +166,7 @@ class TransformerClassifier(LabelsMixin):
                 weight_decay=self.weight_decay,
                 lr_scheduler_type="linear",
                 eval_strategy="epoch" if evaluate else "no",
-                save_strategy="epoch" if evaluate else "no",
-                save_only_model=True,  # the best epoch's weights only, no optimizer state
-                save_total_limit=1,
-                load_best_model_at_end=evaluate,
-                metric_for_best_model=metric if evaluate else None,
-                greater_is_better=True,
+                save_strategy="no",  # no checkpoint, so no pickled training_args.bin (see the module docstring)
                 logging_strategy="epoch",
                 report_to="none",  # no MLflow autolog: its callback would open stray runs (mlflow PR #8405)
                 seed=self.seed,
@@ -168,22 +186,30 @@ class TransformerClassifier(LabelsMixin):
                 callbacks=callbacks,
             )
             trainer.train()
-            self.model = trainer.model
-            if evaluate:
-                log.info(f"Best epoch: dev {metric} {trainer.state.best_metric:.4f} "
-                         f"(of {len(self.history)} epochs; model.early_stopping_patience={self.early_stopping_patience})")
+        self.model = trainer.model
+        if best is not None and best.weights is not None:
+            self.model.load_state_dict(best.weights)
+            log.info(f"Best epoch: {best.epoch}, dev {metric} {best.value:.4f} "
+                     f"(of {len(self.history)} epochs; model.early_stopping_patience={self.early_stopping_patience})")
         self.model.eval()
         return self
 
     # -- inference ------------------------------------------------------------------------------
 
-    def predict_proba(self, texts: Any, target: str | None = None) -> np.ndarray:
-        """Class probabilities (softmax), one column per label in `self.labels` order."""
+    def predict_proba(self, texts: Any, target: str | Sequence[str] | None = None,
+                      allow_new_targets: bool = False) -> np.ndarray:
+        """Class probabilities (softmax), one column per label in `self.labels` order.
+
+        A pair model takes the targets it was trained on; `allow_new_targets=True` asks it about
+        another one, read as a phrase (`task=stance_cross`). See `base.model_input`.
+        """
         import torch
 
         if self.model is None:
             raise RuntimeError("this TransformerClassifier is not fitted: call fit() or load()")
-        X = as_frame(texts, target)
+        X = model_input(self, texts, target, allow_new_targets)
+        if X.empty:
+            return empty_proba(self.labels)
         first, texts_ = _hf.pair_columns(X, self.pairs, self.target_phrases)
         proba = np.zeros((len(X), len(self.labels)), dtype=np.float64)
         device = next(self.model.parameters()).device
@@ -213,7 +239,7 @@ class TransformerClassifier(LabelsMixin):
             "format": self.format, "name": self.name, "labels": self.labels, "pairs": self.pairs,
             "max_length": self.max_length, "eval_batch_size": self.eval_batch_size,
             "target_phrases": self.target_phrases, "pretrained": self.pretrained, "task": task,
-            "history": self.history,
+            "history": self.history, **({"targets": self.targets} if self.pairs else {}),
         }
         write_config(path, config)
         pair_note = ("Pair inputs are read as the tokenizer sentence pair (target phrase, text); target "
@@ -224,18 +250,26 @@ class TransformerClassifier(LabelsMixin):
 
     @classmethod
     def load(cls, path: str | Path) -> "TransformerClassifier":
-        """Load a folder written by `save` (on the GPU when there is one)."""
+        """Load a folder written by `save` (on the GPU when there is one).
+
+        Reads safetensors only: a folder without `model.safetensors`, or with a pickle-format file
+        (`pytorch_model.bin`, `*.pt`, ...), is refused before anything in it is read.
+        """
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
         path = Path(path)
         config = read_config(path)
+        _hf.check_safetensors_folder(path, "transformer model")
         model = cls(pretrained=config.get("pretrained"), max_length=config["max_length"],
                     eval_batch_size=config.get("eval_batch_size", 64),
                     target_phrases=config.get("target_phrases"), name=config.get("name", "transformer"))
         model.labels, model.pairs = list(config["labels"]), bool(config["pairs"])
+        model.targets = saved_targets(config) if model.pairs else []
+        model.task = config.get("task")
         model.history = config.get("history", [])
-        model.tokenizer = AutoTokenizer.from_pretrained(path)
-        model.model = AutoModelForSequenceClassification.from_pretrained(path).to(_hf.device()).eval()
+        model.tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=False)
+        model.model = AutoModelForSequenceClassification.from_pretrained(
+            path, use_safetensors=True, trust_remote_code=False).to(_hf.device()).eval()
         saved = [model.model.config.id2label[i] for i in range(len(model.labels))]
         if saved != model.labels:
             raise ValueError(f"{path}: labels in {path / 'config.json'} {saved} differ from stancebench.json {model.labels}")
@@ -255,6 +289,42 @@ def _compute_metrics(labels: Sequence[str]) -> Any:
         return {k: result[k] for k in keep if k in result}
 
     return compute
+
+
+def _best_epoch(metric: str, patience: int | None) -> Any:
+    """A Trainer callback that keeps the best epoch's weights in memory and stops early.
+
+    After each dev evaluation: a dev `metric` strictly above the best so far copies the weights to
+    CPU memory (`weights`, restored by `fit` after training) and resets the count of epochs without
+    improvement; otherwise the count grows, and training stops when it reaches `patience` (None:
+    never). This is what `load_best_model_at_end` + `EarlyStoppingCallback` (threshold 0) did,
+    without writing a checkpoint.
+    """
+    from transformers import TrainerCallback
+
+    class BestEpoch(TrainerCallback):
+        def __init__(self) -> None:
+            self.value: float | None = None
+            self.epoch: int | None = None
+            self.weights: dict[str, Any] | None = None
+            self.without_improvement = 0
+
+        def on_evaluate(self, args: Any, state: Any, control: Any, metrics: dict | None = None,
+                        model: Any = None, **kwargs: Any) -> None:
+            key = f"eval_{metric}"
+            if not metrics or key not in metrics:
+                raise KeyError(f"the dev metrics {sorted(metrics or {})} lack {key}, which picks the best epoch")
+            value = float(metrics[key])
+            if value == value and (self.value is None or value > self.value):  # a NaN score never improves
+                self.value, self.epoch = value, int(round(state.epoch))
+                self.weights = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
+                self.without_improvement = 0
+            else:
+                self.without_improvement += 1
+                if patience is not None and self.without_improvement >= patience:
+                    control.should_training_stop = True
+
+    return BestEpoch()
 
 
 def _epoch_metrics(history: list[dict[str, float]]) -> Any:
