@@ -109,17 +109,19 @@ def test_reading_commands_never_create_a_store(tmp_path, capsys):
 
 # -- no stuck runs ---------------------------------------------------------------------------------
 
-def test_sigterm_ends_the_run_killed_with_its_reason(tmp_path):
+@pytest.mark.parametrize(("signum", "code", "reason"), [(signal.SIGTERM, 143, "Terminated: SIGTERM"),
+                                                         (signal.SIGINT, 130, "KeyboardInterrupt")])
+def test_sigterm_or_ctrl_c_ends_the_run_killed_with_its_reason(tmp_path, signum, code, reason):
     store = tmp_path / "mlflow.db"
     job = subprocess.Popen(train_command(tmp_path), cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     wait_for_running(store, job)
-    job.send_signal(signal.SIGTERM)
+    job.send_signal(signum)
     out, err = job.communicate(timeout=120)
-    assert job.returncode == 143, err[-3000:]
-    assert "stopped by SIGTERM" in out + err and "Traceback" not in out + err
+    assert job.returncode == code, err[-3000:]
+    assert "stopped by" in out + err and "Traceback" not in out + err
     [run] = runs_in(store)
     assert run.info.status == "KILLED"
-    assert "SIGTERM" in run.data.tags[tracking.END_REASON_TAG]
+    assert run.data.tags[tracking.END_REASON_TAG].startswith(reason)
 
 
 def test_sigkill_leaves_a_run_that_report_lists_and_cleanup_ends(tmp_path, capsys):
@@ -160,7 +162,8 @@ def test_sigkill_leaves_a_run_that_report_lists_and_cleanup_ends(tmp_path, capsy
     assert "not a duration" in capsys.readouterr().err
 
 
-def test_sigterm_to_a_sweep_stops_its_workers_and_reports_jobs_that_never_ran(tmp_path):
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_stopped_sweep_stops_its_workers_and_reports_jobs_that_never_ran(tmp_path, signum):
     store = tmp_path / "mlflow.db"
     sweep = subprocess.Popen(
         [*TRAIN, "-m", "model=tfidf_logreg,char_svm,majority", "task=stance_us,sentiment", "debug=smoke",
@@ -168,16 +171,16 @@ def test_sigterm_to_a_sweep_stops_its_workers_and_reports_jobs_that_never_ran(tm
         cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     wait_for_running(store, sweep)
     workers = psutil.Process(sweep.pid).children(recursive=True)
-    sweep.send_signal(signal.SIGTERM)
+    sweep.send_signal(signum)
     out, _ = sweep.communicate(timeout=180)
-    assert sweep.returncode == 143, out[-3000:]
+    assert sweep.returncode == 128 + signum, out[-3000:]
 
     _, alive = psutil.wait_procs(workers, timeout=30)
     assert not alive, [p.cmdline() for p in alive]  # the workers died with their parent
     assert {r.info.status for r in runs_in(store)} <= {"FINISHED", "KILLED"}  # none left RUNNING
     [status_file] = (tmp_path / "multirun").rglob("sweep_status.json")
     status = json.loads(status_file.read_text())
-    assert status["ended_by"] == "SIGTERM" and len(status["jobs"]) == 6
+    assert status["ended_by"] == signal.Signals(signum).name and len(status["jobs"]) == 6
     never = [job for job in status["jobs"] if job["state"] == "never ran"]
     assert never and sum(status["counts"].values()) == 6
     for job in never:  # each named in the log with its overrides
@@ -262,7 +265,8 @@ def silent_server():
     server.close()
 
 
-def test_a_server_that_never_answers_ends_report_with_a_clear_message(silent_server, capsys):
-    assert cli(["report", "--tracking-uri", silent_server]) == 1
+@pytest.mark.parametrize("command", [["report"], ["runs", "cleanup"], ["predict", "runs:/0123/model", "A text."]])
+def test_a_server_that_never_answers_ends_a_command_with_a_clear_message(silent_server, capsys, command):
+    assert cli([*command, "--tracking-uri", silent_server]) == 1
     err = capsys.readouterr().err
     assert f"MLflow tracking server {silent_server} is unreachable" in err and "timed out" in err

@@ -149,9 +149,10 @@ class RunResult:
         if isinstance(run, str):
             import mlflow
 
-            from stancebench.tracking import default_tracking_uri
+            from stancebench.tracking import connect, default_tracking_uri
 
-            run = mlflow.MlflowClient(tracking_uri or default_tracking_uri()).get_run(run)
+            uri = connect(tracking_uri or default_tracking_uri(), create=False)
+            run = mlflow.MlflowClient(uri).get_run(run)
         return cls.from_metrics(run.data.metrics, run.data.tags, run_id=run.info.run_id)
 
     # --- results.json ----------------------------------------------------------------------------
@@ -182,9 +183,9 @@ def search_results(filter_string: str, tracking_uri: str | None = None) -> list[
     newest first."""
     import mlflow
 
-    from stancebench.tracking import default_tracking_uri
+    from stancebench.tracking import connect, default_tracking_uri
 
-    mlflow.set_tracking_uri(tracking_uri or default_tracking_uri())
+    connect(tracking_uri or default_tracking_uri(), create=False)
     runs = mlflow.search_runs(search_all_experiments=True, output_format="list", order_by=["attributes.start_time DESC"],
                               filter_string=f"attributes.status = 'FINISHED' and {filter_string}")
     return [RunResult.from_mlflow(run) for run in runs]

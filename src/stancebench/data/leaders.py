@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from collections import defaultdict
 from pathlib import Path
 
 import datasets
@@ -18,6 +20,8 @@ from stancebench.data.schema import (
     stance_column,
 )
 from stancebench.data.source import LABELS_OF_KIND, LabelKind
+
+log = logging.getLogger(__name__)
 
 # the stored split (v1.1) and the held-out-speaker / held-out-writer schemes share these proportions
 SPLIT_SHARES = {"test": 0.2, "dev": 0.1, "train": 0.7}
@@ -115,9 +119,24 @@ class LeadersCorpus:
         records = load_statements(self.path)
         if self.split != "fixed":
             records = [{**r, "split": s} for r, s in zip(records, gold_splits(records, group=self.split))]
+            _warn_split_families(records, self.split)
         dataset = records_to_dataset_dict(records)
         if self.limit is not None:
             dataset = datasets.DatasetDict(
                 {split: ds.select(range(min(self.limit, len(ds)))) for split, ds in dataset.items()}
             )
         return dataset
+
+
+def _warn_split_families(records: list[dict], scheme: str) -> None:
+    """Whole speakers (or writers) per split can put a family's statements (paraphrases, one speech
+    event with two speakers) on both sides: the scheme allows it, and the log says how often."""
+    splits_of = defaultdict(set)
+    for record in records:
+        if record.get("family"):
+            splits_of[record["family"]].add(record["split"])
+    crossing = sorted(family for family, splits in splits_of.items() if len(splits) > 1)
+    if crossing:
+        families = "1 family spans" if len(crossing) == 1 else f"{len(crossing)} families span"
+        log.warning(f"data.split={scheme}: {families} splits "
+                    f"(whole {scheme}s per split come first): {', '.join(crossing[:5])}{' ...' if len(crossing) > 5 else ''}")
