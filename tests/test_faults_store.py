@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import socket
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import textwrap
 import time
 from pathlib import Path
@@ -31,6 +29,7 @@ from stancebench.cli import main as cli
 
 TRAIN = [sys.executable, "-m", "stancebench.train"]
 SMOKE = ["debug=smoke", "model=tfidf_logreg", "task=stance_us"]
+SLOW_SCORING = "bootstrap.n_resamples=300000"  # keeps a smoke run RUNNING for ~10 s: time to signal it mid-run
 
 
 def train_command(tmp: Path, *overrides: str, store: Path | None = None) -> list[str]:
@@ -113,7 +112,8 @@ def test_reading_commands_never_create_a_store(tmp_path, capsys):
                                                          (signal.SIGINT, 130, "KeyboardInterrupt")])
 def test_sigterm_or_ctrl_c_ends_the_run_killed_with_its_reason(tmp_path, signum, code, reason):
     store = tmp_path / "mlflow.db"
-    job = subprocess.Popen(train_command(tmp_path), cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    job = subprocess.Popen(train_command(tmp_path, SLOW_SCORING), cwd=tmp_path, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True)
     wait_for_running(store, job)
     job.send_signal(signum)
     out, err = job.communicate(timeout=120)
@@ -126,7 +126,8 @@ def test_sigterm_or_ctrl_c_ends_the_run_killed_with_its_reason(tmp_path, signum,
 
 def test_sigkill_leaves_a_run_that_report_lists_and_cleanup_ends(tmp_path, capsys):
     store, uri = tmp_path / "mlflow.db", f"sqlite:///{tmp_path / 'mlflow.db'}"
-    job = subprocess.Popen(train_command(tmp_path), cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    job = subprocess.Popen(train_command(tmp_path, SLOW_SCORING), cwd=tmp_path, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
     wait_for_running(store, job)
     job.kill()
     job.wait(timeout=60)
@@ -218,41 +219,34 @@ def test_locked_store_is_named_with_what_to_do(tmp_path):
     assert runs_in(store) == []
 
 
-@pytest.fixture
-def nobody_dir():
-    """A folder the unprivileged user `nobody` owns (root ignores file permissions, so the
-    read-only cases run the app as nobody)."""
-    folder = Path(tempfile.mkdtemp(prefix="stancebench-nobody-"))
-    folder.chmod(0o755)
-    os.chown(folder, 65534, 65534)
-    yield folder
-    shutil.rmtree(folder, ignore_errors=True)
-
-
-def run_as_nobody(command: list[str], cwd: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "HOME": str(cwd), "MPLCONFIGDIR": str(cwd / "mpl")}
-    return subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *command], cwd=cwd, env=env,
+def run_without_override(command: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    """Run as root without CAP_DAC_OVERRIDE: root then obeys file modes like any user (with it,
+    nothing is read-only to root, and CI runs as root)."""
+    drop = "-dac_override,-dac_read_search"
+    return subprocess.run(["setpriv", "--bounding-set", drop, "--inh-caps", drop, "--", *command], cwd=cwd,
                           capture_output=True, text=True, timeout=300)
 
 
 @pytest.mark.parametrize("what", ["folder", "file"])
-def test_read_only_store_is_named_with_what_to_do(nobody_dir, what):
-    store_dir = nobody_dir / "store"
-    store_dir.mkdir()
-    tracking.connect(f"sqlite:///{store_dir / 'mlflow.db'}")  # made by root: nobody can read it, not write it
+def test_read_only_store_is_named_with_what_to_do(tmp_path, what):
+    store_dir = tmp_path / "store"
+    store = store_dir / "mlflow.db"
+    tracking.connect(f"sqlite:///{store}")
     (store_dir / "mlflow.db.lock").unlink()
-    if what == "file":
-        os.chown(store_dir, 65534, 65534)  # the folder is nobody's; the file is still root's
-    result = run_as_nobody(train_command(nobody_dir, store=store_dir / "mlflow.db"), nobody_dir)
+    read_only = store_dir if what == "folder" else store
+    read_only.chmod(0o555 if what == "folder" else 0o444)
+    try:
+        result = run_without_override(train_command(tmp_path, store=store), tmp_path)
+        # reading needs no write: report works (no finished runs here, so exit 1 saying that)
+        report = run_without_override([sys.executable, "-m", "stancebench.cli", "report", "--tracking-uri",
+                                       f"sqlite:///{store}"], tmp_path)
+    finally:
+        read_only.chmod(0o755 if what == "folder" else 0o644)
     log = result.stdout + result.stderr
     assert result.returncode == 1, log[-3000:]
-    assert "is read-only" in log and "Traceback" not in log
-    expected = store_dir if what == "folder" else store_dir / "mlflow.db"
-    assert f"{expected} is not writable" in log
-    # reading it needs no write: report works for nobody (no finished runs here, so exit 1 with that message)
-    report = run_as_nobody([sys.executable, "-m", "stancebench.cli", "report", "--tracking-uri",
-                            f"sqlite:///{store_dir / 'mlflow.db'}"], nobody_dir)
+    assert "is read-only" in log and f"{read_only} is not writable" in log and "Traceback" not in log
     assert report.returncode == 1 and "no finished runs" in report.stderr, report.stderr[-3000:]
+    assert runs_in(store) == []
 
 
 @pytest.fixture
