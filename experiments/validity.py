@@ -142,7 +142,7 @@ def cell_text(cell: dict, reference: dict | None) -> str:
     if reference is None or reference is cell:
         return text + " (in domain)" if reference is cell else text
     keys = sorted(cell["gold"])
-    diff, dlow, dhigh = paired_bootstrap_difference(
+    diff, dlow, dhigh, _ = paired_bootstrap_difference(
         [cell["gold"][k] for k in keys], [cell["predicted"][k] for k in keys], [reference["predicted"][k] for k in keys],
         cell["labels"], cell["metric"], seed=0)
     return f"{text}; Δ {100 * diff:+.1f} [{100 * dlow:+.1f}, {100 * dhigh:+.1f}]"

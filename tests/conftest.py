@@ -68,6 +68,18 @@ def compose_train(overrides: list[str], tmp_path: Path, config_name: str = "trai
                           config_name=config_name, output_dir=output_dir)
 
 
+def train_logged_pair_model(tmp: Path) -> dict:
+    """A pair baseline (task=stance, tfidf_logreg) trained and logged through the real `train` into
+    a store under `tmp`: what a model's users (pyfunc, REST, a fresh venv) start from."""
+    from stancebench.train import train
+
+    corpus = write_jsonl(tmp / "statements.jsonl", [statement(i) for i in range(80)])
+    cfg = compose_train([f"data.path={corpus}", "task=stance", "model=tfidf_logreg", "bootstrap.n_resamples=50"], tmp)
+    _, objects = train(cfg)
+    return {"tmp": tmp, "tracking_uri": f"sqlite:///{tmp}/mlflow.db", "model_uri": f"runs:/{objects['run_id']}/model",
+            "objects": objects}
+
+
 @pytest.fixture
 def cfg_factory(tmp_path: Path):
     def make(*overrides: str, config_name: str = "train") -> DictConfig:

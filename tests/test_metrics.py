@@ -102,8 +102,9 @@ def test_paired_bootstrap_difference_is_paired_and_signed():
     gold = list(rng.choice(labels, 300))
     better = [g if rng.random() < 0.8 else "none" for g in gold]
     worse = [g if rng.random() < 0.5 else "none" for g in gold]
-    diff, low, high = paired_bootstrap_difference(gold, better, worse, labels, "f_avg", n_resamples=300)
+    diff, low, high, p_value = paired_bootstrap_difference(gold, better, worse, labels, "f_avg", n_resamples=300)
     assert diff == pytest.approx(scores(gold, better, labels)["f_avg"] - scores(gold, worse, labels)["f_avg"])
     assert 0 < low < diff < high
+    assert p_value < 0.05  # better is better on nearly every resample
     # a system against itself: exactly zero on every resample (only pairing gives a zero-width CI)
-    assert paired_bootstrap_difference(gold, better, better, labels, "f_avg", n_resamples=100) == (0.0, 0.0, 0.0)
+    assert paired_bootstrap_difference(gold, better, better, labels, "f_avg", n_resamples=100) == (0.0, 0.0, 0.0, 1.0)

@@ -26,7 +26,12 @@ class StancebenchModel(PythonModel):
 
         # MLflow passes only the params the model's signature declares; without one, the default
         allow_new_targets = bool((params or {}).get("allow_new_targets", False))
-        return predictions_frame(self.model, model_input, allow_new_targets=allow_new_targets)
+        try:
+            return predictions_frame(self.model, model_input, allow_new_targets=allow_new_targets)
+        except (ValueError, TypeError) as err:  # the caller's input, said plainly (REST: a 400 with this message)
+            from mlflow.exceptions import MlflowException
+
+            raise MlflowException.invalid_parameter_value(str(err)) from err
 
 
 mlflow.models.set_model(StancebenchModel())

@@ -9,7 +9,8 @@
     stancebench ungd check [--units UNITS]               (every unit's text found and matching its hash)
     stancebench ungd stats                               (label counts per target and split, years, posts)
     stancebench ungd show UKR_77_2022#12                 (a unit's text, read from the corpus)
-    stancebench report [--experiment leaders/stance_us]
+    stancebench report [--experiment leaders/stance_us] [--no-group] [--format markdown|csv|json|html] [--html F]
+    stancebench report --compare RUN_A RUN_B                 (paired bootstrap: difference, 95% CI, p)
     stancebench runs cleanup [--older-than 1h] [--dry-run]     (end runs a killed process left RUNNING)
     stancebench predict runs:/<run_id>/model "We are ready for talks." --target negotiations
 """
@@ -19,8 +20,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from stancebench._paths import data_dir
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 DEFAULT_CORPUS = data_dir() / "leaders" / "statements.jsonl"
 
@@ -246,12 +251,49 @@ def _ungd_show(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from stancebench.report import leaderboard
+    """The leaderboard (markdown, csv, json or a self-contained HTML page), or with --compare the
+    paired bootstrap test of two runs."""
+    from stancebench.report import ComparisonError, compare_runs, finished_runs, format_table, leaderboard
     from stancebench.tracking import TrackingUnavailable, default_tracking_uri, unfinished_runs
 
     uri = args.tracking_uri or default_tracking_uri()
+    fmt = "html" if args.html else args.format
+    output = args.html or args.output
+
+    def _write(text: str, output: Path | None) -> int:
+        if output is None:
+            sys.stdout.write(text)
+        else:
+            output.write_text(text, encoding="utf-8")
+            print(f"written to {output}", file=sys.stderr)
+        return 0
+
+    if args.compare:
+        try:
+            comparison = compare_runs(*args.compare, uri, n_resamples=args.n_resamples)
+        except (ComparisonError, TrackingUnavailable) as err:
+            print(f"stancebench report --compare: {err}", file=sys.stderr)
+            return 1
+        import dataclasses
+
+        if fmt == "json":
+            import json
+
+            text = json.dumps(dataclasses.asdict(comparison), indent=2) + "\n"
+        elif fmt == "csv":
+            import pandas as pd
+
+            text = pd.DataFrame([dataclasses.asdict(comparison)]).to_csv(index=False)
+        elif fmt == "markdown":
+            text = comparison.to_markdown()
+        else:
+            print("stancebench report --compare writes markdown, csv or json, not html", file=sys.stderr)
+            return 2
+        return _write(text, output)
     try:
-        table = leaderboard(args.experiment, uri, tag=args.tag)
+        runs = finished_runs(args.experiment, uri, tag=args.tag)
+        table = leaderboard(args.experiment, uri, tag=args.tag, group=not args.no_group, runs=runs,
+                            significance=not args.no_significance, n_resamples=args.n_resamples)
         unfinished = unfinished_runs(uri, older_than_s=None)
     except TrackingUnavailable as err:
         print(err, file=sys.stderr)
@@ -268,8 +310,13 @@ def _report(args: argparse.Namespace) -> int:
     if table.empty:
         print("no finished runs in the tracking store", file=sys.stderr)
         return 1
-    print(table.to_markdown(index=False))
-    return 0
+    if fmt == "html":
+        from stancebench.html_report import html_report
+
+        text = html_report(table, runs, uri, title=f"stancebench report: {args.experiment or args.tag or 'all runs'}")
+    else:
+        text = format_table(table, fmt)
+    return _write(text, output)
 
 
 def _runs_cleanup(args: argparse.Namespace) -> int:
@@ -307,29 +354,143 @@ def _runs_cleanup(args: argparse.Namespace) -> int:
     return 0
 
 
+class _IntermixedParser(argparse.ArgumentParser):
+    """`predict`'s parser: texts may come before, between or after options (`predict MODEL
+    --target us "text"`); a plain parser stops taking them at the first option, as texts may be none."""
+
+    _parsing = False
+
+    def parse_known_args(self, args=None, namespace=None):  # type: ignore[override]
+        if self._parsing:  # parse_known_intermixed_args calls back here
+            return super().parse_known_args(args, namespace)
+        self._parsing = True
+        try:
+            return self.parse_known_intermixed_args(args, namespace)
+        finally:
+            self._parsing = False
+
+
+class InputFileError(ValueError):
+    """A `predict --input` file that cannot be read: the message names the file and line."""
+
+
+_JSONL_SUFFIXES, _CSV_SUFFIXES = (".jsonl", ".ndjson"), (".csv",)
+
+
+def _read_predict_input(path: Path) -> "pd.DataFrame":
+    """The rows of a JSONL or CSV file (by extension) with a `text` column (and `target`, and any
+    others, kept in the output); the first problem raises `InputFileError` naming file and line."""
+    import pandas as pd
+
+    suffix = path.suffix.lower()
+    if suffix not in (*_JSONL_SUFFIXES, *_CSV_SUFFIXES):
+        raise InputFileError(f"{path}: unknown input format {suffix or '(no extension)'!r}; use .jsonl or .csv")
+    if not path.is_file():
+        raise InputFileError(f"{path}: no such file")
+    if suffix in _JSONL_SUFFIXES:
+        from stancebench.data.readers import read_jsonl
+
+        rows, problems = read_jsonl(path)
+        if problems:
+            more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
+            raise InputFileError(f"{problems[0]}{more}")
+        numbered = rows
+    else:
+        import csv
+
+        try:
+            with open(path, encoding="utf-8", newline="") as file:
+                reader = csv.DictReader(file)
+                numbered = []
+                for row in reader:
+                    if None in row:  # more cells than the header has
+                        raise InputFileError(f"{path}:{reader.line_num}: {len(row) - 1 + len(row[None])} cells, but the "
+                                             f"header has {len(reader.fieldnames or [])}")
+                    numbered.append((reader.line_num, row))
+                columns = list(reader.fieldnames or [])
+        except UnicodeDecodeError as err:
+            line = path.read_bytes()[:err.start].count(b"\n") + 1
+            raise InputFileError(f"{path}:{line}: not valid UTF-8 (byte {err.start} of the file)") from err
+        except csv.Error as err:
+            raise InputFileError(f"{path}: not a readable CSV file ({err})") from err
+        if "text" not in columns:
+            raise InputFileError(f"{path}:1: the header has no 'text' column (columns: {', '.join(columns) or 'none'})")
+    for number, row in numbered:
+        for field in ("text", "target"):
+            value = row.get(field)
+            if field == "text" and field not in row:
+                raise InputFileError(f"{path}:{number}: no 'text' field (fields: {', '.join(row) or 'none'})")
+            if field in row and not isinstance(value, str):
+                raise InputFileError(f"{path}:{number}: field '{field}' is {type(value).__name__} ({value!r:.60}), "
+                                     "not a string")
+            if field == "target" and field in row and not value.strip():
+                raise InputFileError(f"{path}:{number}: field 'target' is empty")
+    return pd.DataFrame([row for _, row in numbered], columns=None if numbered else ["text"])
+
+
+def _write_predictions(frame: "pd.DataFrame", output: Path | None) -> None:
+    """JSONL or CSV by `output`'s extension; None = JSONL on stdout."""
+    if output is None:
+        sys.stdout.write(frame.to_json(orient="records", lines=True, force_ascii=False) if len(frame) else "")
+        return
+    suffix = output.suffix.lower()
+    if suffix in _CSV_SUFFIXES:
+        frame.to_csv(output, index=False)
+    elif suffix in _JSONL_SUFFIXES:
+        output.write_text(frame.to_json(orient="records", lines=True, force_ascii=False) if len(frame) else "",
+                          encoding="utf-8")
+    else:
+        raise InputFileError(f"{output}: unknown output format {suffix or '(no extension)'!r}; use .jsonl or .csv")
+    print(f"{len(frame)} prediction(s) written to {output}", file=sys.stderr)
+
+
 def _predict(args: argparse.Namespace) -> int:
-    """Print each text's label and probabilities; a bad model, input or target is one line on
-    stderr and exit status 1."""
+    """Print each text's label and probabilities, or with --input classify a JSONL/CSV file (a
+    `text` column, `target` optional) into --output (JSONL or CSV by extension; default JSONL on
+    stdout); a bad model, input file, input or target is one line on stderr and exit status 1."""
+    import pandas as pd
+
     from stancebench import load_model
     from stancebench.models import as_frame
     from stancebench.tracking import TrackingUnavailable, predictions_frame
 
     try:
+        if bool(args.texts) == bool(args.input):
+            raise ValueError("pass texts to classify, or --input FILE (JSONL or CSV with a 'text' column), not both"
+                             if args.texts else "pass texts to classify, or --input FILE (JSONL or CSV with a 'text' column)")
+        if args.output is not None and args.output.suffix.lower() not in (*_JSONL_SUFFIXES, *_CSV_SUFFIXES):
+            raise InputFileError(f"{args.output}: unknown output format {args.output.suffix or '(no extension)'!r}; "
+                                 "use .jsonl or .csv")
+        rows = _read_predict_input(args.input) if args.input else None
         model = load_model(args.model, tracking_uri=args.tracking_uri)
         task = getattr(model, "task", None) or "an unrecorded task"
-        if args.target is not None and not model.pairs:
-            raise ValueError(f"this model reads texts only; it was trained for task {task}; drop --target")
-        if args.target is None and model.pairs:
+        has_target = args.target is not None or (rows is not None and "target" in rows)
+        if rows is not None and args.target is not None and "target" in rows:
+            raise ValueError(f"{args.input} has a 'target' column; drop --target")
+        if has_target and not model.pairs:
+            given = "--target" if args.target is not None else f"the 'target' column of {args.input}"
+            raise ValueError(f"this model reads texts only; it was trained for task {task}; drop {given}")
+        if not has_target and model.pairs and (rows is None or len(rows)):
             known = getattr(model, "targets", None)
-            raise ValueError(f"this model reads (target, text) pairs (task {task}): pass --target"
+            where = " (or a 'target' column in the input file)" if rows is not None else ""
+            raise ValueError(f"this model reads (target, text) pairs (task {task}): pass --target{where}"
                              + (f", one of: {', '.join(known)}" if known else ""))
-        frame = predictions_frame(model, as_frame(args.texts, args.target), allow_new_targets=args.allow_new_targets)
+        inputs = as_frame(rows if rows is not None else args.texts, args.target)
+        frame = predictions_frame(model, inputs, allow_new_targets=args.allow_new_targets)
+        if rows is not None:
+            _write_predictions(pd.concat([inputs.reset_index(drop=True), frame], axis=1), args.output)
+            return 0
     except (ValueError, TypeError, OSError, ImportError, TrackingUnavailable) as err:  # FileNotFoundError is an OSError
         message = " ".join(str(err).split()).replace("allow_new_targets=True", "--allow-new-targets")
         print(f"stancebench predict: {message}", file=sys.stderr)
         return 1
     frame.insert(0, "text", args.texts)
-    print(frame.to_markdown(index=False, floatfmt=".3f"))
+    if args.output is not None:
+        if args.target is not None:
+            frame.insert(1, "target", args.target)
+        _write_predictions(frame, args.output)
+    else:
+        print(frame.to_markdown(index=False, floatfmt=".3f"))
     return 0
 
 
@@ -383,10 +544,22 @@ def build_parser() -> argparse.ArgumentParser:
     for sub in (check, stats, show):
         sub.add_argument("--units", type=Path, default=DEFAULT_UNITS, help="the units file (default: data/ungd/units.jsonl)")
 
-    rep = commands.add_parser("report", help="leaderboard of the finished runs (markdown)")
+    rep = commands.add_parser("report", help="leaderboard of the finished runs (seed repeats grouped, significance "
+                                             "against the best), or --compare two runs")
     rep.add_argument("--experiment", help="one experiment, e.g. leaders/stance_us (default: all)")
     rep.add_argument("--tag", help="only runs tagged so, e.g. by an experiment config's tags=[...]")
     rep.add_argument("--tracking-uri", help="MLflow store (default: MLFLOW_TRACKING_URI or ./mlflow.db)")
+    rep.add_argument("--no-group", action="store_true", help="one row per run (default: runs that differ only by "
+                                                             "seed are one row: mean, sd, n)")
+    rep.add_argument("--no-significance", action="store_true",
+                     help="skip the paired bootstrap test of each system against its experiment's best")
+    rep.add_argument("--compare", nargs=2, metavar=("RUN_A", "RUN_B"),
+                     help="paired bootstrap test of A - B in the main metric on the runs' saved test predictions")
+    rep.add_argument("--n-resamples", type=int, default=1000, help="bootstrap resamples of the tests (default 1000)")
+    rep.add_argument("--format", choices=("markdown", "csv", "json", "html"), default="markdown")
+    rep.add_argument("--output", type=Path, help="write here (default: stdout)")
+    rep.add_argument("--html", type=Path, metavar="PATH",
+                     help="a self-contained HTML report here (same as --format html --output PATH)")
     rep.set_defaults(fn=_report)
 
     runs = commands.add_parser("runs", help="runs in the tracking store").add_subparsers(dest="runs_command", required=True)
@@ -400,9 +573,14 @@ def build_parser() -> argparse.ArgumentParser:
     cleanup.add_argument("--tracking-uri", help="MLflow store (default: MLFLOW_TRACKING_URI or ./mlflow.db)")
     cleanup.set_defaults(fn=_runs_cleanup)
 
-    pred = commands.add_parser("predict", help="classify texts with a trained model")
+    pred = commands.add_parser("predict", help="classify texts, or a JSONL/CSV file, with a trained model")
+    pred.__class__ = _IntermixedParser
     pred.add_argument("model", help="runs:/<run_id>/model, models:/<name>/<version> or a folder")
-    pred.add_argument("texts", nargs="+")
+    pred.add_argument("texts", nargs="*", help="texts to classify (or --input)")
+    pred.add_argument("--input", type=Path, help="a .jsonl or .csv file with a 'text' column ('target' optional, "
+                                                 "other columns are copied to the output)")
+    pred.add_argument("--output", type=Path, help="write the predictions here: .jsonl or .csv (default: a table for "
+                                                  "texts, JSON lines on stdout for --input)")
     pred.add_argument("--target", help="stance target, for models trained on (target, text) pairs (task=stance)")
     pred.add_argument("--allow-new-targets", action="store_true",
                       help="let a pair model answer a target it was not trained on (the transformer and "

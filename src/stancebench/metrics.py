@@ -9,6 +9,7 @@ scores 0 rather than vanishing from the average. Errors raise; nothing is turned
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
 
 import numpy as np
 from scipy import stats
@@ -131,15 +132,25 @@ def bootstrap_ci(
     def statistic(t: np.ndarray, p: np.ndarray, axis: int = -1) -> np.ndarray:
         return fn(confusion(np.moveaxis(t, axis, -1), np.moveaxis(p, axis, -1), k))
 
-    return _percentile_interval((encode(labels, y_true), encode(labels, y_pred)), statistic, n_resamples, confidence, seed)
-
-
-def _percentile_interval(data: tuple[np.ndarray, ...], statistic: Callable, n_resamples: int, confidence: float,
-                         seed: int) -> tuple[float, float]:
-    """scipy's paired, vectorized percentile bootstrap: every array resampled at the same indices."""
-    result = stats.bootstrap(data, statistic, paired=True, vectorized=True, n_resamples=n_resamples,
-                             confidence_level=confidence, method="percentile", random_state=np.random.default_rng(seed))
+    result = _percentile_bootstrap((encode(labels, y_true), encode(labels, y_pred)), statistic, n_resamples, confidence, seed)
     return float(result.confidence_interval.low), float(result.confidence_interval.high)
+
+
+def _percentile_bootstrap(data: tuple[np.ndarray, ...], statistic: Callable, n_resamples: int, confidence: float,
+                          seed: int) -> Any:
+    """scipy's paired, vectorized percentile bootstrap: every array resampled at the same indices."""
+    return stats.bootstrap(data, statistic, paired=True, vectorized=True, n_resamples=n_resamples,
+                           confidence_level=confidence, method="percentile", random_state=np.random.default_rng(seed))
+
+
+class PairedDifference(NamedTuple):
+    """metric(a) - metric(b), its bootstrap CI, and the two-sided bootstrap p-value: twice the
+    smaller share of resampled differences on either side of 0, at most 1 (identical systems: 1)."""
+
+    difference: float
+    low: float
+    high: float
+    p_value: float
 
 
 def paired_bootstrap_difference(
@@ -151,9 +162,9 @@ def paired_bootstrap_difference(
     n_resamples: int = 1000,
     confidence: float = 0.95,
     seed: int = 0,
-) -> tuple[float, float, float]:
-    """metric(a) - metric(b) on the same examples, with a paired percentile bootstrap CI: each
-    resample draws the same examples for both systems. Returns (difference, low, high)."""
+) -> PairedDifference:
+    """metric(a) - metric(b) on the same examples, with a paired percentile bootstrap CI and p-value:
+    each resample draws the same examples for both systems."""
     fn = metric_fn(metric, labels)
     k = len(labels)
     gold, a, b = (encode(labels, values) for values in (y_true, y_a, y_b))
@@ -164,5 +175,8 @@ def paired_bootstrap_difference(
         t, p, q = (np.moveaxis(x, axis, -1) for x in (t, p, q))
         return fn(confusion(t, p, k)) - fn(confusion(t, q, k))
 
-    low, high = _percentile_interval((gold, a, b), statistic, n_resamples, confidence, seed)
-    return float(statistic(gold, a, b)), low, high
+    result = _percentile_bootstrap((gold, a, b), statistic, n_resamples, confidence, seed)
+    differences = result.bootstrap_distribution
+    p_value = min(1.0, 2 * min(np.mean(differences <= 0), np.mean(differences >= 0)))
+    return PairedDifference(float(statistic(gold, a, b)), float(result.confidence_interval.low),
+                            float(result.confidence_interval.high), float(p_value))

@@ -15,13 +15,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-import datasets
 import pandas as pd
 
 from stancebench.data.schema import SENTIMENT_LABELS, STANCE_LABELS, TARGETS, stance_column
 from stancebench.metrics import headline_metrics, main_metric
 
 if TYPE_CHECKING:
+    import datasets  # only for annotations: `import stancebench.tasks` stays light (no datasets, no pyarrow)
+
     from stancebench.data.source import DataSource
 
 Split = Literal["train", "dev", "test"]

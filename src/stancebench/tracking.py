@@ -299,25 +299,37 @@ def predictions_frame(model: "Classifier", inputs: Any, allowed: "Sequence[str] 
 
 
 def record_training(model_dir: Path, task: "Task", source: Any) -> None:
-    """Write what the model was trained for into its `stancebench.json` (task, data, targets), so
-    `stancebench-eval` can refuse a task it cannot answer."""
-    from stancebench.models.base import read_config, write_config
+    """Write what the model was trained for into its `stancebench.json` (task, data, targets, and
+    `training_data`: the source's name, sha256, path, license and what it is), so `stancebench-eval`
+    can refuse a task it cannot answer and the model card can say what the model learned from."""
+    from stancebench.models.base import read_config, training_data, write_config, write_model_card
 
     targets = task.split_targets("train", source.targets)
     write_config(model_dir, {**read_config(model_dir), "task": task.name, "trained_on": source.name,
-                             "trained_targets": list(targets)})
+                             "trained_targets": list(targets), "training_data": training_data(source)})
+    write_model_card(model_dir)  # the card now names the training data; log_model adds the scores
 
 
-def log_model(model_dir: Path, model: "Classifier", input_example: pd.DataFrame,
-              register_as: str | None = None) -> str:
+def log_model(model_dir: Path, model: "Classifier", input_example: pd.DataFrame, register_as: str | None = None,
+              result: Any = None, confidence: float = 0.95, alias: str | None = None, description: str | None = None) -> str:
     """Log a saved model folder as a models-from-code pyfunc (no pickled Python object).
 
     Returns the model URI. The package code travels with the model (`code_paths`), so
-    `mlflow.pyfunc.load_model` works where stancebench is not installed.
+    `mlflow.pyfunc.load_model` works where stancebench is not installed, with only the packages of
+    `_requirements` (the pyfunc path imports no datasets, hydra, matplotlib, nor torch for a
+    baseline). The model card (`README.md`) is rewritten first: its snippet names this run's model
+    URI, and with a scored `result` (a `RunResult`) it lists the scores with their CIs.
+    `register_as` registers the model; `alias` and `description` go to the new version.
     """
     import shutil
 
     from mlflow.models import infer_signature
+
+    from stancebench.models.base import card_results, write_model_card
+
+    run = mlflow.active_run()
+    write_model_card(model_dir, results=card_results(result, confidence),
+                     uri=f"runs:/{run.info.run_id}/model" if run is not None else None)
 
     # REST callers may send params={"allow_new_targets": true} (see _mlflow_model.py)
     signature = infer_signature(input_example, predictions_frame(model, input_example), params={"allow_new_targets": False})
@@ -334,13 +346,40 @@ def log_model(model_dir: Path, model: "Classifier", input_example: pd.DataFrame,
             registered_model_name=register_as,
             pip_requirements=_requirements(model),
         )
+    if register_as and (alias or description):
+        client = mlflow.MlflowClient()
+        version = info.registered_model_version
+        if description:
+            client.update_model_version(register_as, version, description=str(description))
+        if alias:
+            client.set_registered_model_alias(register_as, str(alias), version)
     return info.model_uri
+
+
+def log_inputs(source: Any, frames: dict[str, pd.DataFrame]) -> None:
+    """Each split the run read, as an MLflow dataset input (name, source path, sha256, row count,
+    columns, license); the texts themselves are not stored."""
+    import warnings
+
+    from stancebench.models.base import training_data
+
+    data_info = training_data(source)
+    for split, frame in frames.items():
+        with warnings.catch_warnings():  # MLflow finds two local-file source types for a path and warns it picks one
+            warnings.filterwarnings("ignore", message="The specified dataset source can be interpreted")
+            dataset = mlflow.data.from_pandas(frame, source=data_info.get("path"), name=f"{source.name}/{split}",
+                                              targets="label")
+        mlflow.log_input(dataset, context="training" if split == "train" else f"evaluation_{split}",
+                         tags={"corpus_sha256": data_info["sha256"], "license": data_info["license"]})
 
 
 def _requirements(model: "Classifier") -> list[str]:
     from importlib.metadata import version
 
-    packages = ["mlflow", "pandas", "scikit-learn", "skops", "scipy", "omegaconf", "filelock"]
+    # everything the pyfunc load path imports (_mlflow_model -> models.load_saved ->
+    # tracking.predictions_frame, with stancebench/_paths.py and tracking.py's own imports);
+    # tests/test_load_anywhere.py builds a fresh venv from this list and loads a model there
+    packages = ["mlflow", "numpy", "pandas", "scikit-learn", "skops", "scipy", "omegaconf", "filelock"]
     parts = [model, *([model.inner] if hasattr(model, "inner") else [])]  # a wrapper (per_target) and its model
     if any(getattr(part, "format", "") in ("transformer", "embed_logreg") for part in parts):
         packages += ["torch", "transformers", "safetensors", "tokenizers"]

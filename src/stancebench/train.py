@@ -125,6 +125,7 @@ def train(cfg: DictConfig) -> tuple[RunResult, dict[str, Any]]:
             raise ValueError(f"data {source.name!r} has no {split} examples for task {task.name!r}")
 
     output_dir = Path(cfg.paths.output_dir)
+    confidence = cfg.bootstrap.confidence if cfg.get("bootstrap") else 0.95
     experiment = cfg.tracking.experiment or f"{source.name}/{task.name}"
     result = start_result(cfg, task, source, cfg.model.get("name", cfg.model._target_), trained_on=source.name)
     result.timings = timings
@@ -132,26 +133,34 @@ def train(cfg: DictConfig) -> tuple[RunResult, dict[str, Any]]:
 
     with timed(timings, "tracking_setup"):
         experiment_id = tracking.experiment_id(experiment, uri)
+    from stancebench.sweep import parent_run_tags  # a search's trial: a child of the search's MLflow run
+
+    tags.update(parent_run_tags(cfg))
     with tracking.tracked_run(experiment_id=experiment_id, run_name=f"{result.model}-{task.name}", tags=tags) as run:
         result.run_id = run.info.run_id
         log_config(cfg, output_dir)
+        tracking.log_inputs(source, frames)
         mlflow.log_dict(data_checks, "data_checks.json")  # duplicates, conflicts, leakage, dropped labels
         with timed(timings, "fit"):
             model.fit(task.inputs(frames["train"], fields=fields), frames["train"]["label"].tolist(), labels=task.labels,
                       eval_set=(task.inputs(frames["dev"], fields=fields), frames["dev"]["label"].tolist()))
-
-        model_uri = None
+        model_dir = None
         if cfg.get("save_model", True):
             with timed(timings, "save_model"):
                 model_dir = model.save(output_dir / "model", task=task.name)
                 tracking.record_training(model_dir, task, source)
+        predictions = score_splits(model, task, {split: frames[split] for split in EVAL_SPLITS}, result, cfg, output_dir)
+        model_uri = None
+        if model_dir is not None:  # logged after scoring: its model card lists the test scores
             with timed(timings, "log_model"):
                 # from train: a stance_cross test target is one the model was not trained on
                 example = task.inputs(frames["train"], fields=fields).head(3).reset_index(drop=True)
-                model_uri = tracking.log_model(model_dir, model, example, register_as=cfg.tracking.register_as)
-        predictions = score_splits(model, task, {split: frames[split] for split in EVAL_SPLITS}, result, cfg, output_dir)
-        report.print_results(result, title=f"{result.model} on {source.name}/{task.name}",
-                             confidence=cfg.bootstrap.confidence if cfg.get("bootstrap") else 0.95)
+                model_uri = tracking.log_model(model_dir, model, example, result=result, confidence=confidence,
+                                               register_as=cfg.tracking.register_as, alias=cfg.tracking.get("alias"),
+                                               description=cfg.tracking.get("description"))
+            mlflow.log_metric("time_log_model_s", timings["time_log_model_s"])
+            mlflow.log_artifact(str(result.write(output_dir / "results.json")))  # with the log_model time
+        report.print_results(result, title=f"{result.model} on {source.name}/{task.name}", confidence=confidence)
         log.info(f"MLflow run {run.info.run_id} in experiment {experiment!r} ({uri}); outputs in {output_dir}")
 
     return result, {"model": model, "task": task, "run_id": run.info.run_id, "model_uri": model_uri,

@@ -111,10 +111,19 @@ def from_pretrained(cls: Any, source: str | Path, weights: bool = False, **kwarg
 
 @lru_cache(maxsize=8)
 def cached_file_sha256(path: str, mtime_ns: int) -> str:
-    """sha256 of a file; cached per (path, mtime) because encoders are ~100 MB."""
-    from stancebench.data.hashing import file_sha256  # stancebench.data imports datasets: keep this module cheap
+    """sha256 of a file; cached per (path, mtime) because encoders are ~100 MB.
 
-    return file_sha256(path)
+    The recipe of `stancebench.data.hashing.file_sha256` (a test checks they agree), written out
+    because importing `stancebench.data` imports `datasets`, which a logged model's load path must
+    not need (it is not among the model's requirements).
+    """
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        for block in iter(lambda: file.read(1 << 22), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def weights_sha256(folder: str | Path) -> str:
@@ -143,6 +152,20 @@ def length_batches(texts: Sequence[str], batch_size: int) -> Iterator[np.ndarray
     order = np.argsort(-lengths, kind="stable")
     for start in range(0, len(order), batch_size):
         yield order[start:start + batch_size]
+
+
+def with_progress(batches: Iterator[np.ndarray], n: int, batch_size: int, enabled: bool = True,
+                  desc: str = "predict") -> Iterator[np.ndarray]:
+    """`batches` (of `n` inputs in batches of `batch_size`) behind a tqdm bar on stderr, when
+    `enabled` and there is more than one batch and stderr is a terminal (never in tests or logs)."""
+    import sys
+
+    total = -(-n // batch_size)
+    if not (enabled and total > 1 and sys.stderr.isatty()):
+        return batches
+    from tqdm.auto import tqdm
+
+    return tqdm(batches, total=total, desc=desc, unit="batch", leave=False)
 
 
 def encode_batch(tokenizer: Any, first: list[str], second: list[str] | None, max_length: int) -> dict[str, "torch.Tensor"]:

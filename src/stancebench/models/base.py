@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -221,16 +222,220 @@ def read_config(path: Path) -> dict:
     return json.loads(file.read_text(encoding="utf-8"))
 
 
-def write_model_card(path: Path, config: dict, details: str = "") -> None:
+# what the card says about the data a model was trained on, by data source class (recorded by
+# `stancebench.tracking.record_training` into stancebench.json as `training_data`)
+TRAINING_DATA = {
+    "LeadersCorpus": (
+        "the stancebench leader corpus (`data/leaders/`, see its data card). **Its statements are constructed, "
+        "not quotes**: 1,680 of its 1,690 statements were written by language models for this corpus, to be "
+        "realistic for each speaker's publicly known positions (10 are translations of reported statements); "
+        "they must not be cited as things the speakers said. No human labelled it: every label was made by "
+        "language models (two annotations, then adjudication).",
+        "cc-by-4.0"),
+    "UNGDSource": (
+        "paragraphs of real speeches at the General Debate of the UN General Assembly (2021-2023, UN General "
+        "Debate Corpus, CC0), labelled by language models with the leader corpus's guidelines (no human labels). "
+        "The texts are read from a local copy of that corpus; stancebench stores only stand-off annotations.",
+        "cc0-1.0"),
+    "SemEval2016": ("SemEval-2016 Task 6 stance tweets (research use; tweets under Twitter/X terms).", "other"),
+    "TweetEvalStance": ("TweetEval's stance tweets (from SemEval-2016 Task 6; research use).", "other"),
+    "TweetEvalSentiment": ("TweetEval's sentiment tweets (from SemEval-2017 Task 4; research use).", "other"),
+    "TableSource": ("a user's own table of statements (`data=table`).", "other"),
+}
+# Hugging Face ids of the encoders stancebench's shorthands name
+BASE_MODELS = {"minilm": "sentence-transformers/all-MiniLM-L6-v2", None: "sentence-transformers/all-MiniLM-L6-v2"}
+CARD_EXAMPLE = "We are ready for talks."
+_DETAILS_START, _DETAILS_END = "<!-- details -->", "<!-- /details -->"
+
+
+def _base_model(config: dict) -> str | None:
+    """The encoder a transformer or embed_logreg model starts from, as a Hugging Face id when known."""
+    if config["format"] == "transformer":
+        source = config.get("pretrained")
+    elif config["format"] == "embed_logreg":
+        encoder = config.get("encoder", {})
+        source = encoder.get("bundled", encoder.get("source"))
+    else:
+        return None
+    if source in BASE_MODELS:
+        return BASE_MODELS[source]
+    source = str(source)
+    # a hub id (owner/name) is kept; a local folder is not a base_model the hub could link
+    return source if source.count("/") == 1 and not Path(source).exists() else None
+
+
+def _front_matter(config: dict) -> str:
+    library = "transformers" if config["format"] in ("transformer", "embed_logreg") else "sklearn"
+    data = config.get("training_data") or {}
+    tags = ["stancebench", "stance-detection" if config.get("labels") and "favor" in config["labels"] else "sentiment-analysis",
+            f"model-{config.get('name') or config['format']}"]
+    if config.get("task"):
+        tags.append(f"task-{config['task']}")
+    if data.get("name"):
+        tags.append(f"data-{data['name']}")
+    lines = ["---", f"library_name: {library}", "pipeline_tag: text-classification",
+             f"license: {data.get('license') or 'other'}"]
+    if (base := _base_model(config)) is not None:
+        lines.append(f"base_model: {base}")
+    lines.append("tags:")
+    lines += [f"  - {tag}" for tag in tags]
+    lines.append("---")
+    return "\n".join(lines) + "\n"
+
+
+def _snippet(config: dict, uri: str | None) -> str:
+    """Python that loads this model and predicts; a pair model gets a target it was trained on."""
+    known = config.get("targets")
+    target = ""
+    if config.get("pairs"):
+        first = (list(known) if isinstance(known, (list, dict)) else []) or (config.get("trained_targets") or ["us"])
+        target = f", target={first[0]!r}"
+    where = uri or "<this folder, or runs:/<run_id>/model>"
+    fields = list(config.get("input_fields") or [])
+    if fields:  # a model that reads metadata columns (model=metadata) takes a frame with them
+        columns = ", ".join(f"{name!r}: [{'...'!r}]" for name in fields)
+        head = f"import pandas as pd\nimport stancebench\n\ninputs = pd.DataFrame({{'text': [{CARD_EXAMPLE!r}], {columns}}})\n"
+        inputs = "inputs"
+    else:
+        head, inputs = "import stancebench\n\n", f"[{CARD_EXAMPLE!r}]"
+    return ("```python\n" + head
+            + f"model = stancebench.load_model({where!r})  # or this folder\n"
+            f"print(model.predict({inputs}{target}))\n"
+            f"print(model.predict_proba({inputs}{target}))  # columns: {', '.join(config['labels'])}\n"
+            "```\n")
+
+
+def _metrics_table(results: dict) -> str:
+    """`results`: {"main_score": name, "confidence": 0.95, "splits": {split: {"examples": n,
+    "scores": {metric: value}, "ci": {metric: [low, high]}}}}."""
+    main = results.get("main_score")
+    confidence = results.get("confidence", 0.95)
+    rows = []
+    for split in ("test", "dev"):
+        part = results.get("splits", {}).get(split)
+        if not part:
+            continue
+        names = [main, *(m for m in part.get("ci", {}) if m != main)]
+        names += [m for m in ("macro_f1", "accuracy") if m not in names and m in part["scores"]]
+        for name in names:
+            if name not in part["scores"]:
+                continue
+            low, high = part.get("ci", {}).get(name, (None, None))
+            ci = f"[{low:.3f}, {high:.3f}]" if low is not None else "-"
+            rows.append(f"| {split} | {name}{' (main)' if name == main else ''} | {part['scores'][name]:.3f} | {ci} | "
+                        f"{part.get('examples', '')} |")
+    if not rows:
+        return ""
+    return (f"| split | metric | value | {confidence:.0%} CI (bootstrap) | examples |\n"
+            "|---|---|---|---|---|\n" + "\n".join(rows) + "\n")
+
+
+def training_data(source: Any) -> dict[str, str]:
+    """What a model card and `mlflow.log_input` say about a data source: `name`, `sha256`, `path`
+    (where it is one file or folder), `license` and `description` (see `models.base.TRAINING_DATA`).
+    A source of several (`data=cross_domain`: its train part; `data=union`: all parts) is described
+    by its parts."""
+    parts = [source.train] if hasattr(source, "train") and hasattr(source, "test") else \
+        list(getattr(source, "parts", {}).values()) or [source]
+    descriptions, licenses = [], []
+    for part in parts:
+        description, license_ = TRAINING_DATA.get(type(part).__name__, ("a data source of type "
+                                                                         f"{type(part).__name__}.", "other"))
+        card_license = _card_license(part)
+        if type(part).__name__ == "LeadersCorpus" and card_license is None:
+            # a file in the corpus's format, without the bundled corpus's data card beside it
+            description, license_ = ("a statements file in the leader corpus's format (not the bundled corpus: no "
+                                     "data card beside it), of unknown origin.", "other")
+        descriptions.append(description if len(parts) == 1 else f"`{part.name}`: {description}")
+        licenses.append(card_license or license_)
+    path = getattr(source, "path", None) or getattr(source, "units", None)  # ungd: its stand-off annotations
+    info = {"name": str(source.name), "sha256": str(source.content_hash), "description": " ".join(descriptions),
+            "license": licenses[0] if len(set(licenses)) == 1 else "other"}
+    if path is not None:
+        info["path"] = str(path)
+    return info
+
+
+def _card_license(source: Any) -> str | None:
+    """`license:` of the data card (README.md front matter) beside the source's file, if any."""
+    path = getattr(source, "path", None) or getattr(source, "units", None)
+    if path is None:
+        return None
+    card = Path(path).parent / "README.md"
+    try:
+        text = card.read_text(encoding="utf-8")
+    except OSError:
+        return None
+    if not text.startswith("---"):
+        return None
+    match = re.search(r"^license:\s*(\S+)\s*$", text.split("\n---", 1)[0], flags=re.MULTILINE)
+    return match.group(1) if match else None
+
+
+def card_results(result: Any, confidence: float = 0.95) -> dict | None:
+    """The scores of a `RunResult` as `models.base.write_model_card` takes them; None before scoring."""
+    splits = getattr(result, "splits", None)
+    if not splits:
+        return None
+    return {"main_score": result.main_score, "confidence": confidence,
+            "splits": {name: {"scores": dict(part.scores), "ci": {m: list(ci) for m, ci in part.ci.items()},
+                              "examples": part.examples} for name, part in splits.items()}}
+
+
+def write_model_card(path: Path, config: dict | None = None, details: str | None = None,
+                     results: dict | None = None, uri: str | None = None) -> None:
+    """Write the model folder's `README.md`: Hugging Face front matter (library, pipeline tag, the
+    training data's license, base model, tags), what the model reads and answers, its training
+    data (name, sha256, what it is), test scores with CIs when `results` is given, intended use and
+    limits, and a snippet that works for this model.
+
+    Called by each model's `save` (with `details` on its weights) and again by
+    `stancebench.tracking.log_model` once the training data and scores are known; `config` None =
+    the folder's stancebench.json, `details` None = the details of the card already there.
+    """
+    path = Path(path)
+    config = read_config(path) if config is None else config
+    if details is None:
+        old = path / "README.md"
+        text = old.read_text(encoding="utf-8") if old.is_file() else ""
+        start, end = text.find(_DETAILS_START), text.find(_DETAILS_END)
+        details = text[start + len(_DETAILS_START):end].strip("\n") + "\n" if 0 <= start < end else ""
     labels = ", ".join(config["labels"])
-    pair = "(target, text) pairs: pass `target=`" if config.get("pairs") else "texts"
-    if config.get("pairs") and config.get("targets"):
-        pair += f" (trained on the targets {', '.join(config['targets'])})"
-    (path / "README.md").write_text(
-        f"# stancebench model: {config.get('name', config['format'])}\n\n"
-        f"- format: {config['format']}\n- labels: {labels}\n- input: {pair}\n"
-        f"- task: {config.get('task', '?')}\n\n"
-        "```python\nimport stancebench\nmodel = stancebench.load_model(\"<this folder or an MLflow URI>\")\n"
-        "model.predict([\"We are ready for talks.\"])\n```\n" + details,
-        encoding="utf-8",
+    known = config.get("targets")
+    known = list(known) if isinstance(known, (list, dict)) else (config.get("trained_targets") or [])
+    if config.get("pairs"):
+        reads = ("(target, text) pairs: pass `target=` (or a `target` column). It was trained on the targets "
+                 f"{', '.join(f'`{t}`' for t in known) or '(not recorded)'} and refuses any other target"
+                 + (" unless asked with `allow_new_targets=True`" if config["format"] in ("transformer", "embed_logreg", "sklearn")
+                    else "") + ".")
+    else:
+        reads = "texts only (no target)."
+    data = config.get("training_data") or {}
+    if data:
+        training = (f"- data: `{data.get('name')}`" + (f" ({data['path']})" if data.get("path") else "") + "\n"
+                    f"- sha256 of what was read: `{data.get('sha256', '?')}`\n"
+                    f"- license: {data.get('license') or 'other'}\n\n{data.get('description', '')}\n")
+    else:
+        training = "Not recorded (saved outside `stancebench-train`).\n"
+    scores = _metrics_table(results) if results else ""
+    if not scores:
+        scores = "Not recorded here; see the MLflow run's `results.json`.\n"
+    text = (
+        _front_matter(config)
+        + f"\n# stancebench model: {config.get('name', config['format'])}\n\n"
+        f"- task: {config.get('task') or '?'}\n- format: {config['format']}\n- labels: {labels}\n- input: {reads}\n\n"
+        + _DETAILS_START + "\n" + details + _DETAILS_END + "\n\n"
+        "## Use\n\n" + _snippet(config, uri)
+        + "\nWithout stancebench installed: `mlflow.pyfunc.load_model(uri).predict(pd.DataFrame({\"text\": [...]"
+        + (", \"target\": [...]" if config.get("pairs") else "") + "}))`, or serve it with `mlflow models serve`.\n\n"
+        "## Training data\n\n" + training
+        + "\n## Scores\n\n" + scores
+        + "\n## Intended use and limits\n\n"
+        "A research baseline of the stancebench benchmark: it compares methods for stance and sentiment of "
+        "political leaders' statements. It is not meant to judge what a real person thinks or said, to monitor "
+        "people, or to make decisions about them. Its labels come from language-model annotation, and a model "
+        "trained on constructed statements has not been shown to transfer to real speech (see the benchmark's "
+        "transfer experiments); scores on other text types, languages or targets will differ. A pair model "
+        "answers only for its trained targets unless explicitly allowed.\n"
     )
+    (path / "README.md").write_text(text, encoding="utf-8")

@@ -64,6 +64,8 @@ class EmbedLogregClassifier(LabelsMixin):
         seed: the logistic regression's random_state.
         target_phrases: how each target is written in pair inputs (default `_hf.TARGET_PHRASES`).
         name: the config name (`model=embed_logreg`), kept in the saved model.
+        progress: a progress bar over the embedding batches, when there is more than one and stderr
+            is a terminal.
     """
 
     format = "embed_logreg"
@@ -72,10 +74,11 @@ class EmbedLogregClassifier(LabelsMixin):
 
     def __init__(self, pretrained: str | None = _hf.BUNDLED, max_length: int = 128, batch_size: int = 32,
                  normalize: bool = True, C: float = 10.0, max_iter: int = 2000, seed: int = 42,
-                 target_phrases: Mapping[str, str] | None = None, name: str = "embed_logreg"):
+                 target_phrases: Mapping[str, str] | None = None, name: str = "embed_logreg", progress: bool = True):
         self.pretrained = None if pretrained is None else str(pretrained)
         self.max_length, self.batch_size, self.normalize = int(max_length), int(batch_size), bool(normalize)
         self.C, self.max_iter, self.seed, self.name = float(C), int(max_iter), int(seed), name
+        self.progress = bool(progress)
         self.target_phrases = dict(_hf.TARGET_PHRASES if target_phrases is None else target_phrases)
         self.labels: list[str] = []
         self.pairs = False
@@ -114,7 +117,8 @@ class EmbedLogregClassifier(LabelsMixin):
         out: np.ndarray | None = None
         device = next(self.encoder.parameters()).device
         with torch.inference_mode():
-            for rows in _hf.length_batches(strings, self.batch_size):
+            batches = _hf.length_batches(strings, self.batch_size)
+            for rows in _hf.with_progress(batches, len(strings), self.batch_size, self.progress, "embed"):
                 encoded = _hf.encode_batch(self.tokenizer, [strings[i] for i in rows], None, self.max_length).to(device)
                 states = self.encoder(**encoded).last_hidden_state.float()
                 mask = encoded["attention_mask"].unsqueeze(-1).to(states.dtype)

@@ -60,7 +60,8 @@ class TransformerClassifier(LabelsMixin):
         eval_batch_size: batch size for dev evaluation and `predict_proba`.
         target_phrases: how each target is written in the input (default `_hf.TARGET_PHRASES`);
             a target without an entry is written as its name.
-        progress: show the Trainer's progress bar.
+        progress: show the Trainer's progress bar, and one over `predict_proba`'s batches when there
+            is more than one and stderr is a terminal.
         name: the config name (`model=transformer`), kept in the saved model.
     """
 
@@ -215,7 +216,8 @@ class TransformerClassifier(LabelsMixin):
         device = next(self.model.parameters()).device
         self.model.eval()
         with torch.inference_mode():
-            for rows in _hf.length_batches(texts_, self.eval_batch_size):
+            batches = _hf.length_batches(texts_, self.eval_batch_size)
+            for rows in _hf.with_progress(batches, len(texts_), self.eval_batch_size, self.progress, "predict"):
                 batch_texts = [texts_[i] for i in rows]
                 if first is None:
                     encoded = _hf.encode_batch(self.tokenizer, batch_texts, None, self.max_length)
