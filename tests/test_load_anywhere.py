@@ -218,20 +218,28 @@ def test_load_corpus_reads_another_file(small_corpus):
 
 
 def test_data_card_configs_load_with_datasets(tmp_path, monkeypatch):
-    """`datasets.load_dataset("data/leaders")`: one split `full` (the file holds every split, in its
-    `split` column) with the ClassLabel features of `load_corpus`."""
+    """`datasets.load_dataset("data/leaders")` gives what `load_corpus` gives: train / dev / test,
+    the same rows and ClassLabel features (read from `splits/`, which must match the corpus)."""
     import datasets
 
     import stancebench
     from conftest import REPO
+    from stancebench.cli import split_files
+    from stancebench.data.schema import load_statements
+
+    folder = REPO / "data" / "leaders"
+    expected = split_files(load_statements(folder / "statements.jsonl"))
+    for name, text in expected.items():  # stale split files: rerun `stancebench data splits`
+        assert (folder / "splits" / name).read_text(encoding="utf-8") == text, name
 
     monkeypatch.setenv("HF_DATASETS_CACHE", str(tmp_path / "cache"))
-    full = datasets.load_dataset(str(REPO / "data" / "leaders"), cache_dir=str(tmp_path / "cache"))["full"]
+    loaded = datasets.load_dataset(str(folder), cache_dir=str(tmp_path / "cache"))
     corpus = stancebench.load_corpus()
-    assert full.num_rows == sum(corpus[s].num_rows for s in corpus)
-    assert dict(full.features) == dict(corpus["train"].features)
-    train = full.filter(lambda row: row["split"] == "train")
-    assert train["id"] == corpus["train"]["id"] and train["stance_us"] == corpus["train"]["stance_us"]
+    assert sorted(loaded) == sorted(corpus) == ["dev", "test", "train"]
+    for split in corpus:
+        assert dict(loaded[split].features) == dict(corpus[split].features)
+        assert loaded[split]["id"] == corpus[split]["id"]
+        assert loaded[split]["stance_us"] == corpus[split]["stance_us"]
 
 
 def test_pyfunc_load_of_an_encoder_model_imports_no_datasets(cfg_factory, tmp_path):

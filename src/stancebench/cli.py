@@ -4,6 +4,7 @@
     stancebench data stats [PATH]
     stancebench data leakage [PATH] [--threshold 0.6]
     stancebench data agreement A.jsonl B.jsonl
+    stancebench data splits [PATH] [--out DIR]          (each split as its own file, for datasets.load_dataset)
     stancebench ungd select --out candidates.jsonl      (rerun the UN General Debate selection rule)
     stancebench ungd build                               (units.jsonl from passes A, B and the adjudication)
     stancebench ungd check [--units UNITS]               (every unit's text found and matching its hash)
@@ -40,6 +41,34 @@ def _validate(args: argparse.Namespace) -> int:
             print(f"  {problem}", file=sys.stderr)
         return 1
     print(f"{args.path}: {len(records)} statements, all valid")
+    return 0
+
+
+def split_files(records: list[dict]) -> dict[str, str]:
+    """`{split}.jsonl` contents: the records of each split, one JSON object per line."""
+    import json
+
+    from stancebench.data.schema import SPLITS
+
+    return {f"{split}.jsonl": "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records if r["split"] == split)
+            for split in SPLITS}
+
+
+def _splits(args: argparse.Namespace) -> int:
+    """Write a statements file's splits as files of their own: what the data card's `configs` give
+    `datasets.load_dataset("data/leaders")` (a data card cannot split one file by a column)."""
+    from stancebench.data.schema import DataError, load_statements
+
+    try:
+        records = load_statements(args.path)
+    except DataError as err:
+        print(err, file=sys.stderr)
+        return 1
+    out = args.out or args.path.parent / "splits"
+    out.mkdir(parents=True, exist_ok=True)
+    for name, text in split_files(records).items():
+        (out / name).write_text(text, encoding="utf-8")
+    print(f"{len(records)} statements written to {out}/{{train,dev,test}}.jsonl")
     return 0
 
 
@@ -503,13 +532,16 @@ def build_parser() -> argparse.ArgumentParser:
         dest="data_command", required=True)
     for name, fn, text in [("validate", _validate, "report every problem of a statements file"),
                            ("stats", _stats, "label distributions per split and target"),
-                           ("leakage", _leakage, "exact and near duplicates across splits (exit 1 if any)")]:
+                           ("leakage", _leakage, "exact and near duplicates across splits (exit 1 if any)"),
+                           ("splits", _splits, "write each split as a file (the data card's configs read them)")]:
         sub = data.add_parser(name, help=text)
         sub.add_argument("path", nargs="?", type=Path, default=DEFAULT_CORPUS)
         sub.set_defaults(fn=fn)
         if name == "stats":
             sub.add_argument("--full", action="store_true", help="also hard cases, languages, years, speakers")
             sub.add_argument("--plot", type=Path, help="save a label-distribution plot (PNG) here")
+        if name == "splits":
+            sub.add_argument("--out", type=Path, help="folder (default: splits/ beside the file)")
         if name == "leakage":
             sub.add_argument("--threshold", type=float, default=0.6, help="TF-IDF cosine similarity (default 0.6)")
     agree = data.add_parser("agreement", help="Cohen's kappa and Krippendorff's alpha between two annotations")
