@@ -189,3 +189,8 @@ def test_print_results_heads_cis_with_the_configured_confidence(capsys):
     print_results(result, title="t", confidence=0.9)
     out = capsys.readouterr().out
     assert "CI" not in out and "0.500" in out
+
+
+def test_an_ensemble_members_settings_are_checked():
+    with pytest.raises(ConfigError, match=r"model\.members\.word_char_svm\.estimator\.C=-1"):
+        compose_config(["model=ensemble", "model.members.word_char_svm.estimator.C=-1"])

@@ -119,12 +119,18 @@ _REFERENCE = re.compile(r"^\$\{([\w.]+)\}$")
 
 
 def model_nodes(cfg: DictConfig) -> list[str]:
-    """`model`, then the model each wrapper holds (`model.inner` of per_target, and so on down)."""
-    nodes = []
-    node = "model"
-    while isinstance(OmegaConf.select(cfg, node, default=None, throw_on_missing=False), DictConfig):
+    """`model`, then the models wrappers hold: `model.inner` of per_target, `model.members.<name>`
+    of ensemble, and so on down."""
+    nodes, queue = [], ["model"]
+    while queue:
+        node = queue.pop(0)
+        if not isinstance(OmegaConf.select(cfg, node, default=None, throw_on_missing=False), DictConfig):
+            continue
         nodes.append(node)
-        node += ".inner"
+        queue.append(f"{node}.inner")
+        members = OmegaConf.select(cfg, f"{node}.members", default=None, throw_on_missing=False)
+        if isinstance(members, DictConfig):
+            queue += [f"{node}.members.{name}" for name in members]
     return nodes
 
 

@@ -16,6 +16,10 @@ def load_saved(path: str | Path) -> Classifier:
         return SklearnClassifier.load(path)
     if config["format"] == "per_target":
         return PerTargetClassifier.load(path)
+    if config["format"] == "ensemble":
+        from stancebench.models.ensemble import EnsembleClassifier
+
+        return EnsembleClassifier.load(path)
     if config["format"] == "transformer":
         from stancebench.models.transformer import TransformerClassifier  # torch only when needed
 
