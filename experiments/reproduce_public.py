@@ -47,6 +47,7 @@ class Runner:
             self.base.append(f"tracking.uri={tracking_uri}")
         self.output_root = output_root
         self.count = 0
+        self.started = time.perf_counter()
 
     def overrides(self, overrides: list[str]) -> list[str]:
         return [*self.base, *overrides]
@@ -60,9 +61,12 @@ class Runner:
         cfg = compose_config(full, output_dir=self.output_root / f"{self.count:02d}")
         published = cfg.get("published")
         started = time.perf_counter()
+        # a run takes seconds to minutes: say which starts, and how far the whole reproduction is
+        print(f"[run {self.count} | {(started - self.started) / 60:.1f} min so far] {label}: "
+              f"stancebench-train {' '.join(overrides)}", flush=True)
         result, objects = train(cfg)
         task = objects["task"]
-        print(f"[{label}] {time.perf_counter() - started:.0f}s", flush=True)
+        print(f"[run {self.count}] {label}: done in {time.perf_counter() - started:.0f}s", flush=True)
         return {
             "group": group, "label": label, "command": "stancebench-train " + " ".join(overrides),
             "data": cfg.data.name if "name" in cfg.data else "", "task": task.name, "metric": task.main_score,
