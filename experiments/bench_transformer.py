@@ -3,15 +3,20 @@ against transformers' `pipeline("text-classification")` on the same saved model 
 
     PYTHONPATH=src python experiments/bench_transformer.py                 # bundled MiniLM, 1 epoch
     python experiments/bench_transformer.py --epochs 2 --repeats 5 --pretrained /path/to/model
+    python experiments/bench_transformer.py --model outputs/.../model      # a saved fine-tuned model
 
-Training: one `TransformerClassifier.fit` on the sentiment train split (max_length 128, batch 32, no
-dev evaluation), timed per epoch by the Trainer callback. Inference: every statement of the corpus
-(text_en), batch 32, the median of `--repeats` timed passes after a warm-up pass, for
-  - ours: `predict_proba` (length-sorted batches, padding to the longest in a batch, inference_mode),
-  - ours, unsorted: the same with batches in input order (what sorting buys),
+Training (not with `--model`): one `TransformerClassifier.fit` on the sentiment train split
+(max_length 128, batch 32, no dev evaluation), timed per epoch by the Trainer callback.
+Inference: every statement of the corpus (text_en), batch 32, the median of `--repeats` timed
+passes after a warm-up pass, for
   - pipeline: `pipeline("text-classification", top_k=None, batch_size=32, truncation=True)`,
+  - ours: `predict_proba` (length-sorted batches, padding to the longest in a batch, inference_mode),
+  - ours_int8: the same after `quantize()` (dynamic int8 Linear layers: `load_model(..., quantize=True)`),
+  - ours, unsorted: float32 with batches in input order (what sorting buys),
   - embed_logreg: the frozen encoder's embeddings (its whole inference cost but a dot product).
-The calls take turns (see `interleaved`), and the two classifiers' probabilities are compared.
+The calls take turns (see `interleaved`); speed-ups are medians of per-round time ratios against
+the pipeline. Predictions are compared on the whole corpus, and scored on the model's task's test
+split (its headline metric: F_avg for stance) for float32, int8 and the pipeline.
 Results go to experiments/results/bench_transformer.json.
 """
 
@@ -71,6 +76,9 @@ def unsorted_batches(texts, size):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pretrained", default="minilm")
+    parser.add_argument("--model", type=Path, default=None,
+                        help="a saved TransformerClassifier folder to measure (no training; its task gives the test split)")
+    parser.add_argument("--no-extras", action="store_true", help="skip ours_unsorted and embed_logreg (faster)")
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--max-length", type=int, default=128)
@@ -93,37 +101,48 @@ def main() -> None:
 
     corpus = LeadersCorpus(_hf_data_path())
     dataset = corpus.load()
-    task = get_task("sentiment")
+    task_name = "sentiment"
+    if args.model is not None:
+        task_name = json.loads((args.model / "stancebench.json").read_text())["task"] or "sentiment"
+    task = get_task(task_name)
     train = task.frame(dataset["train"], "train", corpus.targets)
+    test = task.frame(dataset["test"], "test", corpus.targets)
     texts = [t for split in ("train", "dev", "test") for t in dataset[split]["text_en"]]
-    n_tokens = [len(ids) for ids in _tokenizer(args.pretrained)(texts, truncation=True, max_length=args.max_length)["input_ids"]]
+    n_tokens = [len(ids) for ids in _tokenizer(args.model or args.pretrained)(
+        texts, truncation=True, max_length=args.max_length)["input_ids"]]
     report: dict = {
         "load_average_at_start": os.getloadavg(),
         "machine": {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
                     "torch_threads": torch.get_num_threads(), "torch": torch.__version__,
                     "cpu_count": os.cpu_count(), "OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY")},
         "corpus_sha256": corpus.content_hash, "pretrained": args.pretrained, "max_length": args.max_length,
+        "model": str(args.model) if args.model else None, "task": task.name, "n_test": len(test),
         "batch_size": args.batch_size, "n_inference": len(texts), "n_train": len(train),
         "tokens_per_statement": {"mean": float(np.mean(n_tokens)), "max": int(np.max(n_tokens))},
     }
 
     # -- training -----------------------------------------------------------------------------
-    model = TransformerClassifier(pretrained=args.pretrained, epochs=args.epochs, batch_size=args.batch_size,
-                                  max_length=args.max_length, eval_batch_size=args.batch_size,
-                                  early_stopping_patience=None, progress=False, seed=0)
-    started = time.perf_counter()
-    model.fit(train[["text"]], train["label"].tolist(), labels=task.labels)
-    fit_seconds = time.perf_counter() - started
-    epoch_seconds = [row["epoch_train_seconds"] for row in model.history]
-    report["training"] = {
-        "fit_seconds_total": fit_seconds, "epoch_seconds": epoch_seconds,
-        "statements_per_second": len(train) / statistics.median(epoch_seconds),
-    }
+    if args.model is None:
+        model = TransformerClassifier(pretrained=args.pretrained, epochs=args.epochs, batch_size=args.batch_size,
+                                      max_length=args.max_length, eval_batch_size=args.batch_size,
+                                      early_stopping_patience=None, progress=False, seed=0)
+        started = time.perf_counter()
+        model.fit(train[["text"]], train["label"].tolist(), labels=task.labels)
+        fit_seconds = time.perf_counter() - started
+        epoch_seconds = [row["epoch_train_seconds"] for row in model.history]
+        report["training"] = {
+            "fit_seconds_total": fit_seconds, "epoch_seconds": epoch_seconds,
+            "statements_per_second": len(train) / statistics.median(epoch_seconds),
+        }
 
     with tempfile.TemporaryDirectory() as tmp:
-        folder = model.save(Path(tmp) / "model")
+        folder = args.model if args.model is not None else model.save(Path(tmp) / "model", task=task.name)
         ours = TransformerClassifier.load(folder)
         ours.eval_batch_size = args.batch_size
+        if ours.pairs:
+            raise SystemExit(f"{folder} reads (target, text) pairs; this bench measures single-text models")
+        int8 = TransformerClassifier.load(folder, quantize=True)  # what load_model(folder, quantize=True) returns
+        int8.eval_batch_size = args.batch_size
 
         # -- inference: ours, ours without length sorting, pipeline, embed_logreg's embedding -------
         def ours_unsorted():
@@ -134,31 +153,43 @@ def main() -> None:
                 _hf.length_batches = sorted_batches
 
         classify = pipeline("text-classification", model=str(folder), tokenizer=str(folder), device=-1)
-        embed = EmbedLogregClassifier(pretrained=args.pretrained, max_length=args.max_length, batch_size=args.batch_size)
-        embed._load_encoder(_hf.resolve_pretrained(args.pretrained))
-        runs = interleaved({
+
+        def run_pipeline(inputs):
+            outputs = classify(inputs, batch_size=args.batch_size, truncation=True, max_length=args.max_length, top_k=None)
+            return np.array([[next(s["score"] for s in out if s["label"] == label) for label in ours.labels]
+                             for out in outputs])
+
+        calls = {
+            "pipeline": lambda: run_pipeline(texts),
             "ours": lambda: ours.predict_proba(texts),
-            "ours_unsorted": ours_unsorted,
-            "pipeline": lambda: classify(texts, batch_size=args.batch_size, truncation=True,
-                                         max_length=args.max_length, top_k=None),
-            "embed_logreg_embedding": lambda: embed.embed(texts),
-        }, args.repeats)
-        proba, outputs = runs["ours"]["result"], runs["pipeline"]["result"]
-        pipe_proba = np.array([[next(s["score"] for s in out if s["label"] == label) for label in ours.labels]
-                               for out in outputs])
+            "ours_int8": lambda: int8.predict_proba(texts),
+        }
+        if not args.no_extras:
+            embed = EmbedLogregClassifier(pretrained=args.pretrained, max_length=args.max_length,
+                                          batch_size=args.batch_size)
+            embed._load_encoder(_hf.resolve_pretrained(args.pretrained))
+            calls |= {"ours_unsorted": ours_unsorted, "embed_logreg_embedding": lambda: embed.embed(texts)}
+        runs = interleaved(calls, args.repeats)
+        proba, pipe_proba, int8_proba = (runs[k]["result"] for k in ("ours", "pipeline", "ours_int8"))
         inference = {name: {k: v for k, v in run.items() if k != "result"} for name, run in runs.items()}
         inference["agreement"] = {
             "same_label": float(np.mean(pipe_proba.argmax(1) == proba.argmax(1))),
             "max_abs_proba_diff": float(np.abs(pipe_proba - proba).max()),
-            "ours_vs_unsorted_max_abs_diff": float(np.abs(runs["ours_unsorted"]["result"] - proba).max()),
+            "int8_same_label": float(np.mean(int8_proba.argmax(1) == proba.argmax(1))),
+            "int8_max_abs_proba_diff": float(np.abs(int8_proba - proba).max()),
         }
+        if "ours_unsorted" in runs:
+            inference["agreement"]["ours_vs_unsorted_max_abs_diff"] = float(np.abs(runs["ours_unsorted"]["result"] - proba).max())
+        report["test"] = _test_scores(task, test, {"ours": ours.predict(test[["text"]]),
+                                                   "ours_int8": int8.predict(test[["text"]]),
+                                                   "pipeline": [ours.labels[i] for i in run_pipeline(test["text"].tolist()).argmax(1)]})
 
     for row in inference.values():
         if "seconds" in row:
             row["statements_per_second"] = len(texts) / row["seconds"]
-    # how much faster ours is: the median over rounds of (their time / our time) in the same round
-    inference["speedup_vs_pipeline"] = inference["pipeline"]["median_ratio_to_ours"]
-    inference["speedup_vs_unsorted"] = inference["ours_unsorted"]["median_ratio_to_ours"]
+            # how much faster than the pipeline: the median over rounds of (pipeline time / its time) in the same round
+            row["speedup_vs_pipeline"] = statistics.median(
+                p / w for p, w in zip(inference["pipeline"]["all_seconds"], row["all_seconds"]))
     report["inference"] = inference
     report["load_average_at_end"] = os.getloadavg()
 
@@ -166,6 +197,17 @@ def main() -> None:
     args.out.write_text(json.dumps(report, indent=2) + "\n")
     print(json.dumps(report, indent=2))
     print(_markdown(report))
+
+
+def _test_scores(task, test, predictions: dict) -> dict:
+    """Each model's headline metric on the task's test split, and how often int8 and float32 agree."""
+    from stancebench.metrics import scores
+
+    gold = test["label"].tolist()
+    result = {name: scores(gold, list(pred), task.labels)[task.main_score] for name, pred in predictions.items()}
+    same = np.mean(np.asarray(predictions["ours_int8"]) == np.asarray(predictions["ours"]))
+    return {"metric": task.main_score, "scores": result, "int8_minus_fp32_points": 100 * (result["ours_int8"] - result["ours"]),
+            "int8_same_prediction": float(same)}
 
 
 def _hf_data_path() -> Path:
@@ -183,21 +225,32 @@ def _tokenizer(pretrained: str):
 
 
 def _markdown(report: dict) -> str:
-    t, i = report["training"], report["inference"]
+    i, test = report["inference"], report["test"]
     lines = [
-        "| measurement | statements/s (median) | seconds (median) | seconds (min) |",
-        "| --- | ---: | ---: | ---: |",
-        f"| training (fine-tuning, batch {report['batch_size']}), per epoch of {report['n_train']} | "
-        f"{t['statements_per_second']:.1f} | {statistics.median(t['epoch_seconds']):.1f} | |",
+        f"| measurement | statements/s (median) | seconds (median) | seconds (min) | x pipeline | test {test['metric']} |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
     ]
-    for key, name in (("ours", "inference: ours (`predict_proba`)"), ("ours_unsorted", "inference: ours, unsorted"),
-                      ("pipeline", "inference: `pipeline(\"text-classification\")`"),
+    if "training" in report:
+        t = report["training"]
+        lines.append(f"| training (fine-tuning, batch {report['batch_size']}), per epoch of {report['n_train']} | "
+                     f"{t['statements_per_second']:.1f} | {statistics.median(t['epoch_seconds']):.1f} | | | |")
+    for key, name in (("pipeline", "inference: `pipeline(\"text-classification\")`"),
+                      ("ours", "inference: ours (`predict_proba`), float32"),
+                      ("ours_int8", "inference: ours, int8 (`load_model(..., quantize=True)`)"),
+                      ("ours_unsorted", "inference: ours, float32, unsorted"),
                       ("embed_logreg_embedding", "inference: embed_logreg (embedding)")):
-        lines.append(f"| {name}, {report['n_inference']} statements | {i[key]['statements_per_second']:.1f} | "
-                     f"{i[key]['seconds']:.2f} | {i[key]['min_seconds']:.2f} |")
-    lines.append(f"\nspeed-up of ours (median per-round ratio): {i['speedup_vs_pipeline']:.2f}x over the pipeline, "
-                 f"{i['speedup_vs_unsorted']:.2f}x over unsorted batches; same label {i['agreement']['same_label']:.3f}, "
-                 f"max |proba diff| {i['agreement']['max_abs_proba_diff']:.1e}; torch threads "
+        if key in i:
+            score = f"{test['scores'][key]:.4f}" if key in test["scores"] else ""
+            lines.append(f"| {name}, {report['n_inference']} statements | {i[key]['statements_per_second']:.1f} | "
+                         f"{i[key]['seconds']:.2f} | {i[key]['min_seconds']:.2f} | {i[key]['speedup_vs_pipeline']:.2f} | "
+                         f"{score} |")
+    a = i["agreement"]
+    lines.append(f"\nspeed-up over the pipeline (median per-round ratio): float32 {i['ours']['speedup_vs_pipeline']:.2f}x, "
+                 f"int8 {i['ours_int8']['speedup_vs_pipeline']:.2f}x; float32 vs pipeline: same label {a['same_label']:.3f}, "
+                 f"max |proba diff| {a['max_abs_proba_diff']:.1e}; int8 vs float32: same label {a['int8_same_label']:.3f} "
+                 f"(all statements), {test['int8_same_prediction']:.3f} on the {report['task']} test split "
+                 f"({report['n_test']}), {test['metric']} {test['int8_minus_fp32_points']:+.2f} points, "
+                 f"max |proba diff| {a['int8_max_abs_proba_diff']:.2f}; torch threads "
                  f"{report['machine']['torch_threads']}; load average {report['load_average_at_start'][0]:.1f} at start, "
                  f"{report['load_average_at_end'][0]:.1f} at end")
     return "\n".join(lines)

@@ -338,3 +338,66 @@ print("HEAVY", heavy)
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-4000:]
     assert "HEAVY []" in done.stdout, done.stdout[-2000:]
+
+
+def test_load_model_quantize_gives_int8_linear_layers_that_agree(tiny_bert: Path, tmp_path: Path) -> None:
+    """`load_model(path, quantize=True)`: the encoder's Linear layers are dynamic int8, the head stays
+    float32, and the predictions have the right shape and labels and mostly match float32."""
+    import warnings
+
+    from torch.ao.nn.quantized.dynamic import Linear as DynamicQuantizedLinear
+
+    from stancebench import load_model
+
+    X, y = toy_data()
+    model = tiny_transformer(tiny_bert, epochs=2).fit(X, y, labels=STANCE)
+    folder = model.save(tmp_path / "model", task="stance_us")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # torch.ao's deprecation warnings are silenced, not shown to users
+        quantized = load_model(folder, quantize=True)
+    fp32 = load_model(folder)
+    assert isinstance(quantized, TransformerClassifier) and quantized.quantized and not fp32.quantized
+    assert _hf.is_quantized(quantized.model) and not _hf.is_quantized(fp32.model)
+    linears = [m for m in quantized.model.base_model.modules() if isinstance(m, torch.nn.Linear)]
+    int8 = [m for m in quantized.model.base_model.modules() if isinstance(m, DynamicQuantizedLinear)]
+    assert linears == [] and len(int8) == 2 * 6 + 1  # 6 per BERT layer (q, k, v, out, up, down) + pooler
+    assert type(quantized.model.classifier) is torch.nn.Linear
+    assert next(quantized.model.parameters()).device.type == "cpu"
+
+    texts = [*X["text"], *corpus_texts()[:200]]
+    proba, reference = quantized.predict_proba(texts), fp32.predict_proba(texts)
+    assert proba.shape == (len(texts), len(STANCE)) and np.allclose(proba.sum(axis=1), 1.0)
+    assert set(quantized.predict(texts)) <= set(STANCE)
+    assert np.mean(proba.argmax(1) == reference.argmax(1)) >= 0.9
+    assert np.abs(proba - reference).max() < 0.1
+    assert quantized.quantize() is quantized and _hf.is_quantized(quantized.model)  # twice: no change
+
+    with pytest.raises(RuntimeError, match="quantize=True"):
+        quantized.save(tmp_path / "int8")
+    assert not (tmp_path / "int8").exists()
+
+
+def test_quantize_on_a_baseline_raises(tmp_path: Path) -> None:
+    from sklearn.linear_model import LogisticRegression
+
+    from stancebench import load_model
+    from stancebench.models import SklearnClassifier, tfidf
+
+    X, y = toy_data()
+    folder = SklearnClassifier(tfidf(), LogisticRegression()).fit(X, y, labels=STANCE).save(tmp_path / "model")
+    with pytest.raises(ValueError, match="quantize=True is for transformer models"):
+        load_model(folder, quantize=True)
+    assert len(load_model(folder).predict(X)) == len(X)  # without quantize it loads as before
+
+
+def test_quantize_a_pair_model_in_memory(tiny_bert: Path) -> None:
+    with pytest.raises(RuntimeError, match="not fitted"):
+        tiny_transformer(tiny_bert).quantize()
+    X, y = toy_data(pairs=True)
+    model = tiny_transformer(tiny_bert, epochs=1).fit(X, y, labels=STANCE)
+    reference = model.predict_proba(X)
+    proba = model.quantize().predict_proba(X)
+    assert model.quantized and _hf.is_quantized(model.model)
+    assert proba.shape == reference.shape and np.mean(proba.argmax(1) == reference.argmax(1)) >= 0.9
+    model.fit(X, y, labels=STANCE)  # training again starts from the float32 encoder
+    assert not model.quantized and not _hf.is_quantized(model.model)

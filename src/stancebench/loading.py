@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from stancebench.models.base import Classifier
 
 
-def load_model(uri: str | Path, tracking_uri: str | None = None) -> "Classifier":
+def load_model(uri: str | Path, tracking_uri: str | None = None, quantize: bool = False) -> "Classifier":
     """Load a trained stancebench model.
 
     A model in a store that keeps its artifacts on this machine is read where it is; from any other
@@ -27,6 +27,9 @@ def load_model(uri: str | Path, tracking_uri: str | None = None) -> "Classifier"
             a folder written by `model.save()`, or a downloaded MLflow model folder.
         tracking_uri: the MLflow store to resolve `runs:/` and `models:/` against; default
             `MLFLOW_TRACKING_URI`, else `mlflow.db` at the project root.
+        quantize: a transformer model (`model=transformer`) gets dynamic int8 Linear layers and runs
+            on the CPU: 3-4x faster CPU inference, nearly the same predictions
+            (`TransformerClassifier.quantize`). Any other kind of model raises a ValueError.
 
     Returns:
         A classifier with `labels`, `predict(texts)` and `predict_proba(texts)`.
@@ -39,7 +42,17 @@ def load_model(uri: str | Path, tracking_uri: str | None = None) -> "Classifier"
     from stancebench.models import load_saved
 
     with downloaded_model_folder(uri, tracking_uri) as folder:
-        return load_saved(folder)
+        if not quantize:
+            return load_saved(folder)
+        from stancebench.models.base import read_config
+
+        kind = read_config(folder)["format"]
+        if kind != "transformer":
+            raise ValueError(f"quantize=True is for transformer models (model=transformer); {uri} is a {kind!r} "
+                             "model: load it without quantize")
+        from stancebench.models.transformer import TransformerClassifier
+
+        return TransformerClassifier.load(folder, quantize=True)
 
 
 @contextmanager

@@ -178,3 +178,36 @@ def device() -> "torch.device":
     import torch
 
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def quantize_int8(model: "torch.nn.Module") -> "torch.nn.Module":
+    """`model` on the CPU with its encoder's `nn.Linear` layers replaced by dynamic int8 ones
+    (`torch.ao.quantization.quantize_dynamic`, per-channel weight scales); changed in place.
+
+    Weights are stored as int8 and activations quantized per batch, so the matrix products, most of
+    a BERT's CPU time, run in int8 (fbgemm/x86 kernels). For CPU inference only: quantized layers
+    have no CUDA kernels and cannot be trained. The classification head (`model.classifier`) stays in
+    float32: it costs nothing and is where rounding would move a decision most directly.
+
+    torch 2.13 marks `torch.ao.quantization` deprecated in favour of torchao (not a dependency
+    here); its warnings are silenced for this call, and a test will fail the day it is removed.
+    """
+    import warnings
+
+    import torch
+    from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
+
+    model = model.to("cpu").eval()
+    encoder = getattr(model, "base_model", model)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r".*torch\.ao\.quantization is deprecated", category=DeprecationWarning)
+        warnings.filterwarnings("ignore", message=r".*quantize_per_(tensor|channel)", category=UserWarning)
+        quantize_dynamic(encoder, {torch.nn.Linear: per_channel_dynamic_qconfig}, dtype=torch.qint8, inplace=True)
+    return model
+
+
+def is_quantized(model: Any) -> bool:
+    """Whether `model` holds dynamic int8 layers (`quantize_int8`)."""
+    from torch.ao.nn.quantized.dynamic import Linear as DynamicQuantizedLinear
+
+    return any(isinstance(module, DynamicQuantizedLinear) for module in model.modules())
