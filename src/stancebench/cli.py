@@ -335,7 +335,7 @@ def _report(args: argparse.Namespace) -> int:
     if not unfinished.empty:  # never hidden: a killed run is not a finished one
         print(f"{len(unfinished)} unfinished run(s) (RUNNING in the store; `process` tells whether the process that "
               f"started it still runs here; `stancebench runs cleanup` ends the dead ones):\n", file=sys.stderr)
-        print(unfinished.drop(columns="stale").to_markdown(index=False) + "\n", file=sys.stderr)
+        print(unfinished.drop(columns=["stale", "sweep"]).to_markdown(index=False) + "\n", file=sys.stderr)
     if table.empty:
         print("no finished runs in the tracking store", file=sys.stderr)
         return 1
@@ -369,7 +369,7 @@ def _runs_cleanup(args: argparse.Namespace) -> int:
     if runs.empty:
         print(f"no RUNNING runs in {uri}")
         return 0
-    print(runs.drop(columns="stale").to_markdown(index=False))
+    print(runs.drop(columns=["stale", "sweep"]).to_markdown(index=False))
     if stale.empty:
         print(f"\nnone to end: each one's process still runs, or is elsewhere and started under {args.older_than} ago")
         return 0

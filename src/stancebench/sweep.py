@@ -354,20 +354,12 @@ class SweepGuard(Callback):
 
     def _runs_left_running(self) -> list[str]:
         """RUNNING runs of this sweep's jobs started on this machine (runs on cluster nodes go on there)."""
-        import mlflow
-
         from stancebench import tracking
 
-        uri = str(self.config.tracking.uri)
-        runs = tracking.unfinished_runs(uri)
-        client = mlflow.MlflowClient(tracking_uri=uri)
-        left = []
-        for run_id in runs["run_id"]:
-            tags = client.get_run(run_id).data.tags
-            if (Path(tags.get("sweep") or "/-").resolve() == self.sweep_dir
-                    and tags.get(tracking.HOST_TAG, _hostname()) == _hostname()):
-                left.append(run_id)
-        return left
+        runs = tracking.unfinished_runs(str(self.config.tracking.uri))
+        here = _hostname()
+        return [run.run_id for run in runs.itertuples()
+                if Path(run.sweep or "/-").resolve() == self.sweep_dir and (run.host or here) == here]
 
     def _end_runs_left_running(self) -> None:
         """Runs of this sweep that a killed worker could not end."""

@@ -219,8 +219,8 @@ def process_alive(host: str | None, pid: str | None) -> bool | None:
 
 def unfinished_runs(uri: str, older_than_s: float | None = None) -> pd.DataFrame:
     """RUNNING runs of every experiment: `run_id`, `experiment`, `name`, `started`, `age_s`,
-    `process` (alive / dead / unknown) and `stale` (dead, or older than `older_than_s` when the
-    process cannot be checked)."""
+    `process` (alive / dead / unknown), `stale` (dead, or older than `older_than_s` when the
+    process cannot be checked), and the tags `host` and `sweep` (for a sweep's own runs)."""
     import time
 
     client = mlflow.MlflowClient(tracking_uri=uri)
@@ -232,8 +232,10 @@ def unfinished_runs(uri: str, older_than_s: float | None = None) -> pd.DataFrame
         rows.append({"run_id": run.info.run_id, "experiment": names[run.info.experiment_id],
                      "name": run.info.run_name, "started": pd.Timestamp(run.info.start_time, unit="ms").floor("s"),
                      "age_s": round(age), "process": {True: "alive", False: "dead", None: "unknown"}[alive],
-                     "stale": alive is False or (alive is None and older_than_s is not None and age > older_than_s)})
-    return pd.DataFrame(rows, columns=["run_id", "experiment", "name", "started", "age_s", "process", "stale"])
+                     "stale": alive is False or (alive is None and older_than_s is not None and age > older_than_s),
+                     "host": run.data.tags.get(HOST_TAG), "sweep": run.data.tags.get("sweep")})
+    return pd.DataFrame(rows, columns=["run_id", "experiment", "name", "started", "age_s", "process", "stale", "host",
+                                       "sweep"])
 
 
 def mark_ended(uri: str, run_ids: "Sequence[str]", reason: str, status: str = "KILLED") -> None:
