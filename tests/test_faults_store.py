@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 import mlflow
+import pandas as pd
 import psutil
 import pytest
 
@@ -264,3 +265,29 @@ def test_a_server_that_never_answers_ends_a_command_with_a_clear_message(silent_
     assert cli([*command, "--tracking-uri", silent_server]) == 1
     err = capsys.readouterr().err
     assert f"MLflow tracking server {silent_server} is unreachable" in err and "timed out" in err
+
+
+def test_two_jobs_logging_the_same_dataset_at_once_do_not_lose_a_run(monkeypatch, tmp_path, small_corpus):
+    """MLflow checks for a dataset, then inserts it: the job that loses that race gets a UNIQUE
+    constraint error (seen in a 2-job sweep into a server) and must retry, finding the dataset."""
+    from stancebench.data import LeadersCorpus
+
+    source = LeadersCorpus(small_corpus)
+    frames = {"train": pd.DataFrame({"text": ["a", "b"], "label": ["favor", "none"]})}
+    calls = []
+
+    def log_input(dataset, context, tags):
+        calls.append(context)
+        if len(calls) == 1:
+            raise mlflow.exceptions.MlflowException("(sqlite3.IntegrityError) UNIQUE constraint failed: datasets.experiment_id")
+
+    monkeypatch.setattr(mlflow, "log_input", log_input)
+    tracking.log_inputs(source, frames)
+    assert calls == ["training", "training"]
+
+    def broken(dataset, context, tags):
+        raise mlflow.exceptions.MlflowException("something else")
+
+    monkeypatch.setattr(mlflow, "log_input", broken)
+    with pytest.raises(mlflow.exceptions.MlflowException, match="something else"):
+        tracking.log_inputs(source, frames)

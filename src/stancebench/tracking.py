@@ -371,8 +371,17 @@ def log_inputs(source: Any, frames: dict[str, pd.DataFrame]) -> None:
             warnings.filterwarnings("ignore", message="The specified dataset source can be interpreted")
             dataset = mlflow.data.from_pandas(frame, source=data_info.get("path"), name=f"{source.name}/{split}",
                                               targets="label")
-        mlflow.log_input(dataset, context="training" if split == "train" else f"evaluation_{split}",
-                         tags={"corpus_sha256": data_info["sha256"], "license": data_info["license"]})
+        context = "training" if split == "train" else f"evaluation_{split}"
+        tags = {"corpus_sha256": data_info["sha256"], "license": data_info["license"]}
+        for attempt in range(3):
+            try:
+                mlflow.log_input(dataset, context=context, tags=tags)
+                break
+            except Exception as err:  # noqa: BLE001 - MLflow's or the server's wrapping of the same IntegrityError
+                # two jobs logging the same dataset at once race to insert it (MLflow checks, then
+                # inserts); the loser finds it on the next try
+                if "UNIQUE constraint failed: datasets" not in str(err) or attempt == 2:
+                    raise
 
 
 def _requirements(model: "Classifier") -> list[str]:
