@@ -15,7 +15,10 @@ never on test. Parts:
 - stance: TweetEval stance, pooled and per-target models, dev selection, the SemEval protocol;
 - sentiment: TweetEval sentiment, trained on the SemEval-2017 pool;
 - semeval2016: the original release, stance and its sentiment labels;
-- cross: leader corpus <-> public sets.
+- cross: leader corpus <-> public sets;
+- transformer: fine-tuned MiniLM (pair input, and one per target) on the three sets, one run per seed
+  (`--seeds`); the report gives mean, standard deviation and range over seeds. Not in the default
+  parts: it takes ~2 h on 2 cores (`--part transformer`).
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from pathlib import Path
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
-PARTS = ("evaluator", "stance", "sentiment", "semeval2016", "cross")
+PARTS = ("evaluator", "stance", "sentiment", "semeval2016", "cross", "transformer")
 MD_FILE = ROOT / "experiments" / "public_benchmarks.md"
 
 
@@ -161,10 +164,7 @@ def part_stance(runner: Runner) -> tuple[list[dict], dict]:
         runner.run([*paper, "data.dev_in_train=true", *best_cv],
                    "word+char SVM per target, trained on train+val, config by 5-fold CV (SemEval protocol)", "stance_full"),
     ]
-    transformer = ROOT / "conf" / "model" / "transformer.yaml"
-    if transformer.is_file():
-        runs.append(runner.run(["data=tweeteval_stance", "task=stance", "model=transformer"], "transformer, pooled", "stance"))
-    return runs + selection, {"cv": cv_scores, "cv_best": best_cv, "transformer": transformer.is_file()}
+    return runs + selection, {"cv": cv_scores, "cv_best": best_cv}
 
 
 def part_sentiment(runner: Runner) -> list[dict]:
@@ -174,8 +174,6 @@ def part_sentiment(runner: Runner) -> list[dict]:
     grid_runs = [runner.run([*paper, *candidate, "save_model=false"], "dev grid: " + " ".join(candidate), "sentiment_grid")
                  for candidate in grid(SENTIMENT_GRID)]
     runs.append(runner.run(paper, "**word+char TF-IDF SVM** (experiment=tweeteval_sentiment_paper)", "sentiment"))
-    if (ROOT / "conf" / "model" / "transformer.yaml").is_file():
-        runs.append(runner.run(["data=tweeteval_sentiment", "task=sentiment", "model=transformer"], "transformer", "sentiment"))
     return runs + grid_runs
 
 
@@ -208,6 +206,54 @@ def part_cross(runner: Runner) -> list[dict]:
         runner.run([cross, "data@data.train=tweeteval_stance", "data@data.test=leaders", "task=stance", m],
                    "stance: TweetEval -> leaders (unseen targets)", "cross"),
     ]
+
+
+# Fine-tuned MiniLM (conf/model/transformer.yaml: lr 2e-4, batch 16, early stopping on dev). Sentiment
+# gets one epoch: an epoch over 47k tweets takes ~18 min on 2 cores, and three seeds must fit in an hour.
+MINILM = "MiniLM fine-tuned"
+TRANSFORMER_RUNS = (
+    ("transformer_stance", f"{MINILM}, pair input (target, tweet)", ["data=tweeteval_stance", "task=stance", "model=transformer"]),
+    ("transformer_semeval2016", f"stance: {MINILM}, pair input (target, tweet)", ["data=semeval2016", "task=stance", "model=transformer"]),
+    ("transformer_stance", f"{MINILM}, one per target",
+     ["data=tweeteval_stance", "task=stance", "model=per_target", "model@model.inner=transformer"]),
+    ("transformer_sentiment", f"{MINILM}, 1 epoch",
+     ["data=tweeteval_sentiment", "task=sentiment", "model=transformer", "model.epochs=1"]),
+)
+
+
+def part_transformer(runner: Runner, seeds: list[int], done: callable) -> None:
+    """Each (row, seed) once; `done(run)` stores it at once, so a stopped reproduction keeps what ran."""
+    for group, label, overrides in TRANSFORMER_RUNS:
+        for seed in seeds:
+            run = runner.run([*overrides, f"seed={seed}"], f"{label} (seed {seed})", group)
+            done({**run, "label": label, "seed": seed})
+
+
+def seed_table(runs: list[dict], per_target: tuple[str, ...] = ()) -> str:
+    """One row per system: test mean, standard deviation and range over seeds (x 100)."""
+    rows = []
+    for label in dict.fromkeys(r["label"] for r in runs):
+        same = [r for r in runs if r["label"] == label]
+        metric = same[0]["metric"]
+        test = pd.Series([100 * r["metrics"][f"test_{metric}"] for r in same])
+        dev = pd.Series([100 * r["metrics"][f"dev_{metric}"] for r in same])
+        row = {"system": label, "seeds": ", ".join(str(r["seed"]) for r in same), "dev mean": f"{dev.mean():.2f}",
+               "test mean": f"{test.mean():.2f}", "test sd": f"{test.std():.2f}" if len(same) > 1 else "",
+               "test range": f"{test.min():.2f} .. {test.max():.2f}"}
+        for target in per_target:
+            row[target] = f"{pd.Series([100 * r['metrics'][f'test_{target}_{metric}'] for r in same]).mean():.2f}"
+        row["runs"] = " ".join(f"`{r['run_id'][:8]}`" for r in same)
+        rows.append(row)
+    return pd.DataFrame(rows).to_markdown(index=False)
+
+
+def transformer_section(results: dict, group: str, per_target: tuple[str, ...] = ()) -> list[str]:
+    runs = [r for r in results.get("runs", []) if r["group"] == group]
+    if not runs:
+        return []
+    return ["", f"### {MINILM} (all-MiniLM-L6-v2, 22M parameters; mean over seeds)", "",
+            "Each seed is one MLflow run; `--part transformer` of this script. Per-target columns are seed means.", "",
+            seed_table(runs, per_target), ""]
 
 
 # --- what the numbers say (computed, so a rerun cannot contradict its own text) --------------------
@@ -258,10 +304,6 @@ def stance_notes(results: dict) -> list[str]:
     ]
     if not results.get("stance_cv"):
         lines.pop(2)
-    transformer = find(runs, "transformer")
-    lines.append("- Transformer: " + (f"{score(transformer):.2f} (pooled)." if transformer else
-                 "not run yet (issue 14 adds transformer rows on the public sets). The per-target wrapper takes it too "
-                 "(`model=per_target model@model.inner=transformer`)."))
     return lines
 
 
@@ -415,6 +457,7 @@ def write_report(results: dict, path: Path) -> None:
                     pd.DataFrame([{"config": " ".join(c["overrides"]), "5-fold CV F_avg": pct(c["cv_f_avg"])}
                                   for c in sorted(cv["cv"], key=lambda c: -c["cv_f_avg"])]).to_markdown(index=False), "",
                     f"Chosen: `{' '.join(cv['cv_best'])}`.", ""]
+        out += transformer_section(results, "transformer_stance", targets)
     sentiment = [r for r in results.get("runs", []) if r["group"] == "sentiment"]
     if sentiment:
         out += ["## 3. TweetEval sentiment (SemEval-2017 Task 4A test, 12,284 tweets)", "",
@@ -424,12 +467,14 @@ def write_report(results: dict, path: Path) -> None:
         if grid_runs:
             out += ["", "### Dev selection (word+char SVM, class_weight=balanced)", "",
                     "Chosen by dev macro recall; test shown for transparency only.", "", runs_table(grid_runs), ""]
+        out += transformer_section(results, "transformer_sentiment")
     semeval = [r for r in results.get("runs", []) if r["group"] == "semeval2016"]
     if semeval:
         out += ["## 4. SemEval-2016 Task 6, original release (`data=semeval2016`)", "",
                 "Train = trial + training minus a stratified 10% dev (seed 0); test = Task A test. Stance rows: F_avg; "
                 "sentiment rows (the release's per-tweet POSITIVE/NEGATIVE/NEITHER labels): macro recall.", "",
                 runs_table(semeval), ""]
+        out += transformer_section(results, "transformer_semeval2016", ("abortion", "atheism", "climate", "feminist", "hillary"))
     cross = [r for r in results.get("runs", []) if r["group"] == "cross"]
     if cross:
         out += ["## 5. Cross-domain: leader corpus <-> public sets (`data=cross_domain`)", "",
@@ -450,13 +495,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--external", help="the folder holding tweeteval/ etc. (default: data.root of the configs)")
     parser.add_argument("--tracking-uri", help="MLflow store (default: the configs' tracking.uri)")
     parser.add_argument("--out", type=Path, default=MD_FILE, help="the report; its .json sibling keeps every run's numbers")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[42, 43, 44], help="seeds of the transformer part")
     parser.add_argument("--report-only", action="store_true", help="rewrite the report from the .json, run nothing")
     args = parser.parse_args(argv)
     if args.report_only:
         write_report(json.loads(args.out.with_suffix(".json").read_text()), args.out)
         print(f"wrote {args.out}")
         return 0
-    parts = args.part or list(PARTS)
+    parts = args.part or [p for p in PARTS if p != "transformer"]
 
     sys.path.insert(0, str(ROOT / "src"))
     import stancebench
@@ -486,6 +532,10 @@ def main(argv: list[str] | None = None) -> int:
         results_file.write_text(json.dumps(results, indent=1) + "\n")
         write_report(results, args.out)
 
+    def replace_and_save(run: dict) -> None:  # a rerun of one seed replaces that seed's row only
+        runs[:] = [r for r in runs if (r["label"], r.get("seed")) != (run["label"], run["seed"])] + [run]
+        save()
+
     try:
         for part in parts:
             if part == "evaluator":
@@ -501,6 +551,8 @@ def main(argv: list[str] | None = None) -> int:
                 runs += part_semeval2016(runner)
             elif part == "cross":
                 runs += part_cross(runner)
+            elif part == "transformer":
+                part_transformer(runner, args.seeds, replace_and_save)
             save()
     except ExternalDataMissing as err:
         print(err, file=sys.stderr)
