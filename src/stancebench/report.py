@@ -74,25 +74,28 @@ def print_results(result: "RunResult", title: str, confidence: float = 0.95) -> 
 
 
 def confusion_figure(predictions: pd.DataFrame, labels: Sequence[str], title: str) -> "Figure":
-    """One confusion matrix per stance target (or one for sentiment), counts in the cells."""
-    import matplotlib
+    """One confusion matrix per stance target (or one for sentiment), counts in the cells.
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from sklearn.metrics import ConfusionMatrixDisplay
+    Drawn on a bare `Figure` (no pyplot: its backend and GUI machinery cost a training run ~0.3 s)."""
+    from matplotlib.figure import Figure
+    from sklearn.metrics import confusion_matrix
 
     groups = list(predictions.groupby("target")) if "target" in predictions else [("", predictions)]
-    figure, axes = plt.subplots(1, len(groups), figsize=(4.2 * len(groups), 4), squeeze=False)
-    for axis, (target, rows) in zip(axes[0], groups):
-        ConfusionMatrixDisplay.from_predictions(
-            rows["label"], rows["predicted"], labels=list(labels), ax=axis, colorbar=False, cmap="Blues"
-        )
+    figure = Figure(figsize=(4.2 * len(groups), 4))
+    axes = figure.subplots(1, len(groups), squeeze=False)[0]
+    for axis, (target, rows) in zip(axes, groups):
+        counts = confusion_matrix(rows["label"], rows["predicted"], labels=list(labels))
+        axis.imshow(counts, cmap="Blues", vmin=0)
+        for (i, j), count in np.ndenumerate(counts):  # dark text on light cells, light on dark
+            axis.text(j, i, str(count), ha="center", va="center",
+                      color="white" if count > counts.max() / 2 else "black")
+        axis.set_xticks(range(len(labels)), labels, rotation=30)
+        axis.set_yticks(range(len(labels)), labels)
         axis.set_title(f"target: {target}" if target else "sentiment")
         axis.set_xlabel("predicted")
         axis.set_ylabel("gold")
     figure.suptitle(title)
     figure.tight_layout()
-    plt.close(figure)
     return figure
 
 
