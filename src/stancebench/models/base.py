@@ -243,7 +243,8 @@ TRAINING_DATA = {
     "TableSource": ("a user's own table of statements (`data=table`).", "other"),
 }
 # Hugging Face ids of the encoders stancebench's shorthands name
-BASE_MODELS = {"minilm": "sentence-transformers/all-MiniLM-L6-v2", None: "sentence-transformers/all-MiniLM-L6-v2"}
+BASE_MODELS = {"minilm": "sentence-transformers/all-MiniLM-L6-v2", None: "sentence-transformers/all-MiniLM-L6-v2",
+               "mpnet": "sentence-transformers/all-mpnet-base-v2"}
 CARD_EXAMPLE = "We are ready for talks."
 _DETAILS_START, _DETAILS_END = "<!-- details -->", "<!-- /details -->"
 

@@ -9,9 +9,10 @@ unseen target still has a meaning the encoder knows. The fine-tuned model reads 
 
 Saved without pickle: the head with skops (loaded with a fixed allow-list of types), the encoder
 either referenced (the bundled MiniLM: its package name, version and weights hash, checked on load)
-or copied into `encoder/` as safetensors + tokenizer (any other source, so the saved model does not
-depend on a folder or hub that may be gone). On load, either encoder folder is read only if it
-holds `model.safetensors` and no pickle-format file (`_hf.check_safetensors_folder`).
+or copied into `encoder/` as safetensors + tokenizer (any other source, `mpnet` included, so the saved
+model does not depend on a folder, hub or packages that may be gone; the sha256 of the source's weights
+is recorded as `source_sha256`). On load, either encoder folder is read only if it holds
+`model.safetensors` and no pickle-format file (`_hf.check_safetensors_folder`).
 """
 
 from __future__ import annotations
@@ -87,6 +88,7 @@ class EmbedLogregClassifier(LabelsMixin):
         self.head: Any = None
         self.encoder: Any = None
         self.tokenizer: Any = None
+        self.source_sha256: str | None = None  # of the encoder weights embedded with (set by fit)
 
     @property
     def extra_requirements(self) -> list[str]:
@@ -139,6 +141,7 @@ class EmbedLogregClassifier(LabelsMixin):
         self.labels, self.pairs = list(labels), "target" in X
         self.targets = sorted(map(str, X["target"].unique())) if self.pairs else []
         source = _hf.resolve_pretrained(self.pretrained)
+        self.source_sha256 = _hf.source_sha256(source)
         log.info(f"Embedding {len(y)} {'(target, text) pairs' if self.pairs else 'texts'} with the frozen "
                  f"encoder {source} (model.pretrained={self.pretrained})")
         self._load_encoder(source)
@@ -182,7 +185,8 @@ class EmbedLogregClassifier(LabelsMixin):
         else:
             self.encoder.save_pretrained(path / "encoder")  # safetensors
             self.tokenizer.save_pretrained(path / "encoder")
-            encoder = {"path": "encoder", "source": self.pretrained}
+            # the source (`mpnet`, a folder or a hub id) and its weights' sha256, as fit read them
+            encoder = {"path": "encoder", "source": self.pretrained, "source_sha256": self.source_sha256}
         config = {
             "format": self.format, "name": self.name, "labels": self.labels, "pairs": self.pairs, "task": task,
             "encoder": encoder, "max_length": self.max_length, "batch_size": self.batch_size,
@@ -191,7 +195,7 @@ class EmbedLogregClassifier(LabelsMixin):
         }
         write_config(path, config)
         where = (f"the bundled all-MiniLM-L6-v2 of `{_hf.BUNDLED_PACKAGE}` (referenced, sha256 checked on load)"
-                 if "bundled" in encoder else "`encoder/` (safetensors)")
+                 if "bundled" in encoder else f"`encoder/` (safetensors; a copy of `{self.pretrained}`)")
         write_model_card(path, config, f"Frozen mean-pooled embeddings of {where} + logistic regression in "
                                        "`head.skops` (skops, loaded with a fixed allow-list of types). Pair inputs "
                                        "are embedded as \"target: <target phrase>. <text>\".\n")
@@ -211,6 +215,7 @@ class EmbedLogregClassifier(LabelsMixin):
         model.labels, model.pairs = list(config["labels"]), bool(config["pairs"])
         model.targets = saved_targets(config) if model.pairs else []
         model.task = config.get("task")
+        model.source_sha256 = encoder.get("sha256", encoder.get("source_sha256"))
 
         file = path / "head.skops"
         allowed = [*TRUSTED_TYPES, *trusted]

@@ -91,6 +91,7 @@ class TransformerClassifier(LabelsMixin):
         self.tokenizer: Any = None
         self.history: list[dict[str, float]] = []
         self.quantized = False
+        self.pretrained_sha256: str | None = None  # of the pretrained weights fine-tuned (saved with the model)
 
     # -- training -------------------------------------------------------------------------------
 
@@ -120,6 +121,7 @@ class TransformerClassifier(LabelsMixin):
         self.labels, self.pairs = list(labels), "target" in X
         self.targets = sorted(map(str, X["target"].unique())) if self.pairs else []
         source = _hf.resolve_pretrained(self.pretrained)
+        self.pretrained_sha256 = _hf.source_sha256(source)
         log.info(f"Fine-tuning {source} (model.pretrained={self.pretrained}) on {len(y)} "
                  f"{'(target, text) pairs' if self.pairs else 'texts'}")
 
@@ -261,7 +263,8 @@ class TransformerClassifier(LabelsMixin):
         config = {
             "format": self.format, "name": self.name, "labels": self.labels, "pairs": self.pairs,
             "max_length": self.max_length, "eval_batch_size": self.eval_batch_size,
-            "target_phrases": self.target_phrases, "pretrained": self.pretrained, "task": task,
+            "target_phrases": self.target_phrases, "pretrained": self.pretrained,
+            "pretrained_sha256": self.pretrained_sha256, "task": task,
             "history": self.history, **({"targets": self.targets} if self.pairs else {}),
         }
         write_config(path, config)
@@ -291,6 +294,7 @@ class TransformerClassifier(LabelsMixin):
         model.targets = saved_targets(config) if model.pairs else []
         model.task = config.get("task")
         model.history = config.get("history", [])
+        model.pretrained_sha256 = config.get("pretrained_sha256")
         model.tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=False)
         model.model = AutoModelForSequenceClassification.from_pretrained(
             path, use_safetensors=True, trust_remote_code=False).to("cpu" if quantize else _hf.device()).eval()
