@@ -213,18 +213,22 @@ def part_cross(runner: Runner) -> list[dict]:
 MINILM = "MiniLM fine-tuned"
 TRANSFORMER_RUNS = (
     ("transformer_stance", f"{MINILM}, pair input (target, tweet)", ["data=tweeteval_stance", "task=stance", "model=transformer"]),
-    ("transformer_semeval2016", f"stance: {MINILM}, pair input (target, tweet)", ["data=semeval2016", "task=stance", "model=transformer"]),
-    ("transformer_stance", f"{MINILM}, one per target",
-     ["data=tweeteval_stance", "task=stance", "model=per_target", "model@model.inner=transformer"]),
     ("transformer_sentiment", f"{MINILM}, 1 epoch",
      ["data=tweeteval_sentiment", "task=sentiment", "model=transformer", "model.epochs=1"]),
+    ("transformer_stance", f"{MINILM}, one per target",
+     ["data=tweeteval_stance", "task=stance", "model=per_target", "model@model.inner=transformer"]),
+    ("transformer_semeval2016", f"stance: {MINILM}, pair input (target, tweet)", ["data=semeval2016", "task=stance", "model=transformer"]),
 )
 
 
-def part_transformer(runner: Runner, seeds: list[int], done: callable) -> None:
-    """Each (row, seed) once; `done(run)` stores it at once, so a stopped reproduction keeps what ran."""
+def part_transformer(runner: Runner, seeds: list[int], done: callable, skip: set[tuple[str, int]] = frozenset()) -> None:
+    """Each (row, seed) once, except those in `skip`; `done(run)` stores it at once, so a stopped
+    reproduction keeps what ran (and `--resume` goes on from there)."""
     for group, label, overrides in TRANSFORMER_RUNS:
         for seed in seeds:
+            if (label, seed) in skip:
+                print(f"[skip] {label} (seed {seed}): in the results already (--resume)", flush=True)
+                continue
             run = runner.run([*overrides, f"seed={seed}"], f"{label} (seed {seed})", group)
             done({**run, "label": label, "seed": seed})
 
@@ -496,6 +500,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tracking-uri", help="MLflow store (default: the configs' tracking.uri)")
     parser.add_argument("--out", type=Path, default=MD_FILE, help="the report; its .json sibling keeps every run's numbers")
     parser.add_argument("--seeds", type=int, nargs="+", default=[42, 43, 44], help="seeds of the transformer part")
+    parser.add_argument("--resume", action="store_true", help="transformer part: skip the (row, seed) pairs already in the results")
     parser.add_argument("--report-only", action="store_true", help="rewrite the report from the .json, run nothing")
     args = parser.parse_args(argv)
     if args.report_only:
@@ -552,7 +557,8 @@ def main(argv: list[str] | None = None) -> int:
             elif part == "cross":
                 runs += part_cross(runner)
             elif part == "transformer":
-                part_transformer(runner, args.seeds, replace_and_save)
+                skip = {(r["label"], r["seed"]) for r in runs if "seed" in r} if args.resume else set()
+                part_transformer(runner, args.seeds, replace_and_save, skip)
             save()
     except ExternalDataMissing as err:
         print(err, file=sys.stderr)
