@@ -211,8 +211,12 @@ def part_cross(runner: Runner) -> list[dict]:
 # Fine-tuned MiniLM (conf/model/transformer.yaml: lr 2e-4, batch 16, early stopping on dev). Sentiment
 # gets one epoch: an epoch over 47k tweets takes ~18 min on 2 cores, and three seeds must fit in an hour.
 MINILM = "MiniLM fine-tuned"
+ENSEMBLE = f"ensemble: word+char SVM per target + {MINILM} pair (weights on dev)"
 TRANSFORMER_RUNS = (
     ("transformer_stance", f"{MINILM}, pair input (target, tweet)", ["data=tweeteval_stance", "task=stance", "model=transformer"]),
+    # the row above's MiniLM of the same seed (by run id, not refit) + a word+char SVM per target, weights on dev
+    ("transformer_stance", ENSEMBLE, ["data=tweeteval_stance", "task=stance", "model=ensemble", "~model@model.members.word_char_svm",
+                                      "~model@model.members.tfidf_logreg", "+model@model.members.svm=per_target"]),
     ("transformer_sentiment", f"{MINILM}, 1 epoch",
      ["data=tweeteval_sentiment", "task=sentiment", "model=transformer", "model.epochs=1"]),
     ("transformer_stance", f"{MINILM}, one per target",
@@ -221,15 +225,22 @@ TRANSFORMER_RUNS = (
 )
 
 
-def part_transformer(runner: Runner, seeds: list[int], done: callable, skip: set[tuple[str, int]] = frozenset()) -> None:
-    """Each (row, seed) once, except those in `skip`; `done(run)` stores it at once, so a stopped
-    reproduction keeps what ran (and `--resume` goes on from there)."""
+def part_transformer(runner: Runner, seeds: list[int], runs: list[dict], done: callable, resume: bool) -> None:
+    """Each (row, seed) once (with `resume`, not those already in `runs`); `done(run)` stores it at
+    once, so a stopped reproduction keeps what ran."""
     for group, label, overrides in TRANSFORMER_RUNS:
         for seed in seeds:
-            if (label, seed) in skip:
+            if resume and any((r["label"], r.get("seed")) == (label, seed) for r in runs):
                 print(f"[skip] {label} (seed {seed}): in the results already (--resume)", flush=True)
                 continue
-            run = runner.run([*overrides, f"seed={seed}"], f"{label} (seed {seed})", group)
+            extra = []
+            if label == ENSEMBLE:
+                minilm = next((r for r in runs if (r["label"], r.get("seed")) == (TRANSFORMER_RUNS[0][1], seed)), None)
+                if minilm is None:
+                    print(f"[skip] {label} (seed {seed}): no MiniLM pair run of seed {seed}", flush=True)
+                    continue
+                extra = [f"+model.members.minilm=runs:/{minilm['run_id']}/model"]
+            run = runner.run([*overrides, *extra, f"seed={seed}"], f"{label} (seed {seed})", group)
             done({**run, "label": label, "seed": seed})
 
 
@@ -557,8 +568,7 @@ def main(argv: list[str] | None = None) -> int:
             elif part == "cross":
                 runs += part_cross(runner)
             elif part == "transformer":
-                skip = {(r["label"], r["seed"]) for r in runs if "seed" in r} if args.resume else set()
-                part_transformer(runner, args.seeds, replace_and_save, skip)
+                part_transformer(runner, args.seeds, runs, replace_and_save, args.resume)
             save()
     except ExternalDataMissing as err:
         print(err, file=sys.stderr)
