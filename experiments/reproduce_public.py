@@ -211,35 +211,39 @@ def part_cross(runner: Runner) -> list[dict]:
 # Fine-tuned MiniLM (conf/model/transformer.yaml: lr 2e-4, batch 16, early stopping on dev). Sentiment
 # gets one epoch: an epoch over 47k tweets takes ~18 min on 2 cores, and three seeds must fit in an hour.
 MINILM = "MiniLM fine-tuned"
-ENSEMBLE = f"ensemble: word+char SVM per target + {MINILM} pair (weights on dev)"
+MINILM_PAIR, MINILM_SENTIMENT = f"{MINILM}, pair input (target, tweet)", f"{MINILM}, 1 epoch"
+# an ensemble row: (..., label of the MiniLM row whose run of the same seed is loaded by run id, not refit)
+# + a word+char SVM trained in the run; weights and temperatures chosen on dev
 TRANSFORMER_RUNS = (
-    ("transformer_stance", f"{MINILM}, pair input (target, tweet)", ["data=tweeteval_stance", "task=stance", "model=transformer"]),
-    # the row above's MiniLM of the same seed (by run id, not refit) + a word+char SVM per target, weights on dev
-    ("transformer_stance", ENSEMBLE, ["data=tweeteval_stance", "task=stance", "model=ensemble", "~model@model.members.word_char_svm",
-                                      "~model@model.members.tfidf_logreg", "+model@model.members.svm=per_target"]),
-    ("transformer_sentiment", f"{MINILM}, 1 epoch",
-     ["data=tweeteval_sentiment", "task=sentiment", "model=transformer", "model.epochs=1"]),
+    ("transformer_stance", MINILM_PAIR, ["data=tweeteval_stance", "task=stance", "model=transformer"], None),
+    ("transformer_stance", f"ensemble: word+char SVM per target + {MINILM} pair (weights on dev)",
+     ["data=tweeteval_stance", "task=stance", "model=ensemble", "~model@model.members.word_char_svm",
+      "~model@model.members.tfidf_logreg", "+model@model.members.svm=per_target"], MINILM_PAIR),
+    ("transformer_sentiment", MINILM_SENTIMENT,
+     ["data=tweeteval_sentiment", "task=sentiment", "model=transformer", "model.epochs=1"], None),
+    ("transformer_sentiment", f"ensemble: word+char SVM + {MINILM} (weights on dev)",
+     ["data=tweeteval_sentiment", "task=sentiment", "model=ensemble", "~model@model.members.tfidf_logreg"], MINILM_SENTIMENT),
     ("transformer_stance", f"{MINILM}, one per target",
-     ["data=tweeteval_stance", "task=stance", "model=per_target", "model@model.inner=transformer"]),
-    ("transformer_semeval2016", f"stance: {MINILM}, pair input (target, tweet)", ["data=semeval2016", "task=stance", "model=transformer"]),
+     ["data=tweeteval_stance", "task=stance", "model=per_target", "model@model.inner=transformer"], None),
+    ("transformer_semeval2016", f"stance: {MINILM_PAIR}", ["data=semeval2016", "task=stance", "model=transformer"], None),
 )
 
 
 def part_transformer(runner: Runner, seeds: list[int], runs: list[dict], done: callable, resume: bool) -> None:
     """Each (row, seed) once (with `resume`, not those already in `runs`); `done(run)` stores it at
     once, so a stopped reproduction keeps what ran."""
-    for group, label, overrides in TRANSFORMER_RUNS:
+    for group, label, overrides, member in TRANSFORMER_RUNS:
         for seed in seeds:
             if resume and any((r["label"], r.get("seed")) == (label, seed) for r in runs):
                 print(f"[skip] {label} (seed {seed}): in the results already (--resume)", flush=True)
                 continue
             extra = []
-            if label == ENSEMBLE:
-                minilm = next((r for r in runs if (r["label"], r.get("seed")) == (TRANSFORMER_RUNS[0][1], seed)), None)
-                if minilm is None:
-                    print(f"[skip] {label} (seed {seed}): no MiniLM pair run of seed {seed}", flush=True)
+            if member is not None:
+                trained = next((r for r in runs if (r["label"], r.get("seed")) == (member, seed)), None)
+                if trained is None:
+                    print(f"[skip] {label} (seed {seed}): no {member!r} run of seed {seed}", flush=True)
                     continue
-                extra = [f"+model.members.minilm=runs:/{minilm['run_id']}/model"]
+                extra = [f"+model.members.minilm=runs:/{trained['run_id']}/model"]
             run = runner.run([*overrides, *extra, f"seed={seed}"], f"{label} (seed {seed})", group)
             done({**run, "label": label, "seed": seed})
 
