@@ -12,6 +12,7 @@ Reads what the experiment scripts already wrote (no training here):
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -56,12 +57,16 @@ def public_section(results: dict) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=None)
+def annotation_passes(corpus: str) -> tuple:
+    """The corpus's two annotation passes (A, B), read once for all its tasks."""
+    return tuple(load_annotations(ANNOTATIONS[corpus] / f"annotator_{side}.jsonl") for side in ("a", "b"))
+
+
 def agreement_on(corpus: str, cell: dict) -> float:
     """Annotator B scored against annotator A on the run's own test units (x 100)."""
     ids = {key.split("|")[0] for key in cell["gold"]}
-    folder = ANNOTATIONS[corpus]
-    first, second = (load_annotations(folder / f"annotator_{side}.jsonl") for side in ("a", "b"))
-    return 100 * annotator_scores(first, second, ids)[cell["task"]]
+    return 100 * annotator_scores(*annotation_passes(corpus), ids)[cell["task"]]
 
 
 def agreement_section(cells: dict) -> list[str]:
@@ -103,7 +108,8 @@ def main() -> None:
             "speaker metadata, no text.", ""]
     out += agreement_section(validity["cells"])
     path = ROOT / "experiments" / "goals.md"
-    notes = path.read_text().split("<!-- notes -->", 1)[1] if path.is_file() and "<!-- notes -->" in path.read_text() else "\n"
+    old = path.read_text() if path.is_file() else ""
+    notes = old.split("<!-- notes -->", 1)[1] if "<!-- notes -->" in old else "\n"
     path.write_text("\n".join(out) + "\n<!-- notes -->" + notes)
     print(path.read_text())
 
